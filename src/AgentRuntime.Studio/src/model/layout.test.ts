@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { definitionToGraph } from './graph';
-import { layeredLayout, layoutGraph, nodeSize, portOffsetY, type LayoutNode, type Positions } from './layout';
+import { layeredLayout, layoutGraph, loopLaneY, nodeSize, portOffsetY, runsBackwards, type LayoutNode, type Positions } from './layout';
 import { catalogFrom } from './ports';
 import { builtInActivities, refundDefinition } from './testing/catalog';
 
@@ -74,6 +74,26 @@ describe('layeredLayout', () => {
     expect(p.get('b')!.x).toBeLessThan(p.get('c')!.x);
   });
 
+  it('lets a weak (error) edge shape the layout only when it closes no cycle', () => {
+    const nodes = [box('route'), box('pay'), box('approve'), box('log')];
+    const p = layeredLayout(
+      nodes,
+      [
+        { source: 'route', target: 'pay', order: 0 },
+        { source: 'route', target: 'approve', order: 1 },
+        { source: 'approve', target: 'pay' },
+        { source: 'pay', target: 'approve', weak: true },
+        { source: 'route', target: 'log', weak: true },
+        { source: 'approve', target: 'log', weak: true },
+      ],
+      { roots: ['route'] },
+    );
+    // pay's error edge back to approve would close a cycle, so the approval stays before the payment.
+    expect(p.get('approve')!.x).toBeLessThan(p.get('pay')!.x);
+    // acyclic weak edges still count
+    expect(p.get('log')!.x).toBeGreaterThan(p.get('approve')!.x);
+  });
+
   it('lays out disconnected nodes and ignores edges to unknown nodes', () => {
     const nodes = [box('a'), box('b'), box('lonely')];
     const p = layeredLayout(nodes, [
@@ -117,6 +137,7 @@ describe('layoutGraph', () => {
     expect(x('approve')).toBeGreaterThan(x('route'));
     expect(x('pay')).toBeGreaterThan(x('approve'));
     expect(x('done')).toBeGreaterThan(x('pay'));
+    expect(x('rejected')).toBeGreaterThan(x('approve'));
     const boxes = g.nodes.map((n) => ({ id: n.id, ...nodeSize(n) }));
     expect(overlaps(boxes, p)).toEqual([]);
   });
@@ -147,5 +168,24 @@ describe('node geometry', () => {
     expect(nodeSize({ ports: [] }).height).toBeLessThan(nodeSize({ ports: [{ name: 'a', required: true, origin: 'declared' }] }).height);
     expect(portOffsetY(1) - portOffsetY(0)).toBeGreaterThan(0);
     expect(portOffsetY(0)).toBeGreaterThan(0);
+  });
+});
+
+describe('backward edges', () => {
+  const a = { x: 0, y: 0, width: 100, height: 50 };
+  const b = { x: 200, y: 10, width: 100, height: 80 };
+  const below = { x: 120, y: 100, width: 60, height: 100 };
+  const far = { x: 900, y: 0, width: 100, height: 500 };
+
+  it('knows which edges run backwards', () => {
+    expect(runsBackwards(b, a)).toBe(true);
+    expect(runsBackwards(a, b)).toBe(false);
+    expect(runsBackwards(a, { ...b, x: 50 })).toBe(true);
+  });
+
+  it('runs the loop under every node in its span, one lane per earlier loop', () => {
+    expect(loopLaneY(b, a, [a, b], 0, 20)).toBe(90 + 20);
+    expect(loopLaneY(b, a, [a, b, below, far], 0, 20)).toBe(200 + 20);
+    expect(loopLaneY(b, a, [a, b, below, far], 2, 20)).toBe(200 + 60);
   });
 });

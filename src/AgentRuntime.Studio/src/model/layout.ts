@@ -3,7 +3,8 @@ import type { NodePosition } from './types';
 
 // A small layered ("Sugiyama-like") left-to-right layout in pure TypeScript:
 //  1. a depth-first search from the roots finds back edges (cycles: retries, "changes requested" loops)
-//     and ignores them for layering;
+//     and ignores them for layering; weak edges (exception routes: `error` ports) are added afterwards, each only
+//     if it closes no cycle, so a failure path never decides that the happy path runs backwards;
 //  2. each node's layer (column) is the longest path to it over the remaining acyclic edges;
 //  3. within a column, nodes are ordered by where their incoming edges leave their sources (the port's height),
 //     and placed as close to that height as the nodes above them allow, so a happy path reads as a straight line.
@@ -25,6 +26,8 @@ export interface LayoutEdge {
   sourceOffsetY?: number;
   /** Order of the edge among its source's outgoing edges (port index); earlier edges are explored first. */
   order?: number;
+  /** A secondary edge (e.g. from an `error` port): it shapes the layout only where it closes no cycle. */
+  weak?: boolean;
 }
 
 export interface LayoutOptions {
@@ -40,17 +43,16 @@ export interface LayoutOptions {
 export type Positions = Map<string, NodePosition>;
 
 export function layeredLayout(nodes: readonly LayoutNode[], edges: readonly LayoutEdge[], options: LayoutOptions = {}): Positions {
-  const columnGap = options.columnGap ?? 96;
+  const columnGap = options.columnGap ?? 72;
   const rowGap = options.rowGap ?? 40;
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const valid = edges.filter((e) => byId.has(e.source) && byId.has(e.target) && e.source !== e.target);
+  const strong = valid.filter((e) => !e.weak);
 
   const outgoing = new Map<string, LayoutEdge[]>(nodes.map((n) => [n.id, []]));
   const indegree = new Map<string, number>(nodes.map((n) => [n.id, 0]));
-  for (const e of valid) {
-    outgoing.get(e.source)!.push(e);
-    indegree.set(e.target, indegree.get(e.target)! + 1);
-  }
+  for (const e of strong) outgoing.get(e.source)!.push(e);
+  for (const e of valid) indegree.set(e.target, indegree.get(e.target)! + 1);
   for (const list of outgoing.values()) list.sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
 
   // 1. DFS: discovery order and back edges.
@@ -73,7 +75,26 @@ export function layeredLayout(nodes: readonly LayoutNode[], edges: readonly Layo
     state.set(id, 2);
   };
   for (const id of roots) if (!state.get(id)) visit(id);
-  const forward = valid.filter((e) => !back.has(e));
+  const forward = strong.filter((e) => !back.has(e));
+
+  // Weak edges join the acyclic set only when their target cannot already reach their source.
+  const forwardOut = new Map<string, string[]>(nodes.map((n) => [n.id, []]));
+  for (const e of forward) forwardOut.get(e.source)!.push(e.target);
+  const reaches = (from: string, to: string) => {
+    const seen = new Set([from]);
+    const stack = [from];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (id === to) return true;
+      for (const next of forwardOut.get(id)!) if (!seen.has(next)) (seen.add(next), stack.push(next));
+    }
+    return false;
+  };
+  for (const e of valid) {
+    if (!e.weak || reaches(e.target, e.source)) continue;
+    forward.push(e);
+    forwardOut.get(e.source)!.push(e.target);
+  }
 
   // 2. Longest-path layering over the acyclic edges (Kahn's order).
   const layer = new Map<string, number>(nodes.map((n) => [n.id, 0]));
@@ -141,7 +162,7 @@ export function layeredLayout(nodes: readonly LayoutNode[], edges: readonly Layo
 }
 
 // Sizes of the Studio's activity node, shared by the layout and the stylesheet (see `.activity-node` in styles.css).
-export const NODE_WIDTH = 232;
+export const NODE_WIDTH = 208;
 export const NODE_HEADER_HEIGHT = 56;
 export const PORT_ROW_HEIGHT = 22;
 export const NODE_PADDING_BOTTOM = 8;
@@ -175,7 +196,7 @@ export function layoutGraph(graph: Pick<Graph, 'nodes' | 'edges' | 'startId'>, o
       .filter((e) => freeIds.has(e.source) && freeIds.has(e.target))
       .map((e) => {
         const i = portIndex(e.source, e.sourcePort);
-        return { source: e.source, target: e.target, order: i, sourceOffsetY: portOffsetY(i) };
+        return { source: e.source, target: e.target, order: i, sourceOffsetY: portOffsetY(i), weak: e.isError };
       }),
     { ...options, roots: options.roots ?? (graph.startId ? [graph.startId] : []) },
   );
@@ -188,4 +209,26 @@ export function layoutGraph(graph: Pick<Graph, 'nodes' | 'edges' | 'startId'>, o
   }
   for (const [id, p] of auto) result.set(id, { x: p.x + dx, y: p.y + dy });
   return result;
+}
+
+export interface Box extends NodePosition, Size {}
+
+/**
+ * True when an edge must run backwards (its target's left side is not to the right of its source's right side):
+ * such an edge is drawn as a loop under the nodes it spans instead of a curve behind them.
+ */
+export function runsBackwards(source: Box, target: Box): boolean {
+  return target.x < source.x + source.width;
+}
+
+/**
+ * The height of the lane a backward edge runs in: below every node that overlaps the edge's horizontal span,
+ * one lane further down for each earlier backward edge (`lane`), so loops do not draw over each other.
+ */
+export function loopLaneY(source: Box, target: Box, boxes: Iterable<Box>, lane = 0, gap = 24): number {
+  const left = Math.min(source.x, target.x);
+  const right = Math.max(source.x + source.width, target.x + target.width);
+  let bottom = Math.max(source.y + source.height, target.y + target.height);
+  for (const b of boxes) if (b.x < right && b.x + b.width > left) bottom = Math.max(bottom, b.y + b.height);
+  return bottom + gap * (lane + 1);
 }

@@ -6,15 +6,22 @@ import {
   ReactFlow,
   useNodesState,
   type Edge,
+  type EdgeTypes,
   type NodeTypes,
   type OnSelectionChangeParams,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo } from 'react';
 import type { Graph } from '../../model/graph';
-import { layoutGraph, nodeSize } from '../../model/layout';
+import { layoutGraph, loopLaneY, nodeSize, runsBackwards, type Box } from '../../model/layout';
 import { ActivityNode, portHandleId, TARGET_HANDLE_ID, type ActivityFlowNode } from './ActivityNode';
+import { LoopEdge } from './LoopEdge';
 
 const nodeTypes: NodeTypes = { activity: ActivityNode };
+const edgeTypes: EdgeTypes = { loop: LoopEdge };
+
+const categoryColors: Record<string, string> = { agents: '#b9a8ee', humans: '#e8c88f', actions: '#a9bff0' };
+const miniMapColor = (n: ActivityFlowNode) =>
+  n.data.node.type === 'fail' ? '#f0b4ae' : (categoryColors[n.data.node.category ?? ''] ?? '#c7ced8');
 
 /** Maps the model's graph (laid out) to React Flow's nodes and edges. */
 export function toFlow(graph: Graph): { nodes: ActivityFlowNode[]; edges: Edge[] } {
@@ -32,17 +39,27 @@ export function toFlow(graph: Graph): { nodes: ActivityFlowNode[]; edges: Edge[]
       ariaLabel: `${n.typeLabel} ${n.label}${n.label !== n.id ? ` (${n.id})` : ''}`,
     };
   });
-  const edges: Edge[] = graph.edges.map((e) => ({
-    id: e.id,
-    source: e.source,
-    sourceHandle: portHandleId(e.sourcePort),
-    target: e.target,
-    targetHandle: TARGET_HANDLE_ID,
-    type: 'smoothstep',
-    className: e.isError ? 'edge-error' : undefined,
-    markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
-    ariaLabel: `${e.source} ${e.sourcePort || 'next'} to ${e.target}`,
-  }));
+  const boxes = new Map<string, Box>(
+    graph.nodes.map((n) => [n.id, { ...(positions.get(n.id) ?? { x: 0, y: 0 }), ...nodeSize(n) }]),
+  );
+  let loops = 0;
+  const edges: Edge[] = graph.edges.map((e) => {
+    const source = boxes.get(e.source)!;
+    const target = boxes.get(e.target)!;
+    const backwards = runsBackwards(source, target);
+    return {
+      id: e.id,
+      source: e.source,
+      sourceHandle: portHandleId(e.sourcePort),
+      target: e.target,
+      targetHandle: TARGET_HANDLE_ID,
+      type: backwards ? 'loop' : 'default',
+      data: backwards ? { laneY: loopLaneY(source, target, boxes.values(), loops++) } : undefined,
+      className: [e.isError ? 'edge-error' : '', backwards ? 'edge-loop' : ''].filter(Boolean).join(' ') || undefined,
+      markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
+      ariaLabel: `${e.source} ${e.sourcePort || 'next'} to ${e.target}`,
+    };
+  });
   return { nodes, edges };
 }
 
@@ -81,6 +98,7 @@ export function FlowCanvas({
         onNodesChange={onNodesChange}
         onSelectionChange={onSelectionChange}
         nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
         fitView
         fitViewOptions={{ padding: 0.12, maxZoom: 1 }}
         minZoom={0.2}
@@ -96,7 +114,7 @@ export function FlowCanvas({
         deleteKeyCode={null}
       >
         <Background gap={20} size={1} />
-        <MiniMap pannable zoomable ariaLabel="Flowchart overview" nodeStrokeWidth={2} />
+        <MiniMap pannable zoomable ariaLabel="Flowchart overview" nodeColor={miniMapColor} nodeBorderRadius={4} />
         <Controls showInteractive={false} aria-label="Zoom controls" />
       </ReactFlow>
     </div>

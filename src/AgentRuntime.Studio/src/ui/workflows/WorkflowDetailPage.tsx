@@ -85,21 +85,23 @@ function WorkflowView({ workflow, activities, activitiesError }: Loaded) {
               The activity catalog could not be loaded, so only the ports that edges use are shown.
             </div>
           ) : null}
-          {graph && graph.nodes.length > 0 ? (
-            <FlowCanvas graph={graph} selectedId={selectedId} onSelect={onSelect} label={`Flowchart of ${title}`} />
-          ) : (
-            <p className="empty">This version has no flowchart nodes.</p>
-          )}
           {graph && graph.problems.length > 0 ? (
-            <div className="notice notice-warn">
-              <h3>Problems drawing this flowchart</h3>
+            <details className="notice notice-warn" open={graph.problems.length <= 2}>
+              <summary>
+                {graph.problems.length} problem{graph.problems.length === 1 ? '' : 's'} drawing this flowchart
+              </summary>
               <ul>
                 {graph.problems.map((p, i) => (
                   <li key={i}>{p.message}</li>
                 ))}
               </ul>
-            </div>
+            </details>
           ) : null}
+          {graph && graph.nodes.length > 0 ? (
+            <FlowCanvas graph={graph} selectedId={selectedId} onSelect={onSelect} label={`Flowchart of ${title}`} />
+          ) : (
+            <p className="empty">This version has no flowchart nodes.</p>
+          )}
           <p className="canvas-help">
             Scroll or use the controls to zoom, drag the background to pan. Tab to a node and press Enter to see its
             inputs. Dashed edges leave an <code>error</code> port.

@@ -1,7 +1,7 @@
 // A stand-in for the AgentRuntime host, for looking at the Studio without .NET or PostgreSQL:
 // serves the built Studio (../AgentRuntime.Host/wwwroot, falling back to index.html) and canned JSON for the API.
 //
-//   npm run build && npm run preview          # http://127.0.0.1:4180
+//   npm run build && npm run fake-host          # http://127.0.0.1:4180
 //   PORT=4181 NOT_READY=1 SLOW_MS=800 node dev/fake-server.mjs
 //
 // Fixtures live in dev/fixtures: activities.json (GET /api/v1/activities), workflows.json (details by id; the list

@@ -22,8 +22,7 @@ export function useResource<T>(key: string, load: (signal: AbortSignal) => Promi
       },
     );
     return () => controller.abort();
-    // `load` is a new closure each render; `key` says when it means something new.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `load` is a new closure each render on purpose; `key` says when it means something new.
   }, [key, attempt]);
 
   const reload = useCallback(() => setAttempt((a) => a + 1), []);

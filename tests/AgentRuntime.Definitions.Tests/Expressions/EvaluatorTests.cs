@@ -315,6 +315,14 @@ public class EvaluatorTests
     }
 
     [Fact]
+    public void Json_values_wrapping_elements_are_read()
+    {
+        var element = System.Text.Json.JsonDocument.Parse("""{"a": [1, {"b": "x"}]}""").RootElement;
+        var scope = new ExpressionScope { Input = new JsonObject { ["e"] = JsonValue.Create(element) } };
+        Assert.Equal("\"x\"", Eval("input.e.a[1].b", scope));
+    }
+
+    [Fact]
     public void Non_json_scope_values_give_EXPR209()
     {
         var scope = new ExpressionScope { Input = new JsonObject { ["nan"] = JsonValue.Create(double.NaN) } };

@@ -32,6 +32,9 @@ internal sealed class Generators(Random random)
 
     public Random Random => random;
 
+    /// <summary>The source under test, recorded so a failure can print it.</summary>
+    public string? Current { get; set; }
+
     // ------------------------------------------------------------------ (1) random strings
 
     public string RandomString()
@@ -109,7 +112,7 @@ internal sealed class Generators(Random random)
             case 10:
                 return new MemberNode(0, 0, Expression(depth - 1), Pick(FieldNames), 0);
             default:
-                return new IndexNode(0, 0, Expression(depth - 1), Expression(depth - 1));
+                return new IndexNode(0, 0, Expression(depth - 1), IndexExpression(depth - 1));
         }
     }
 
@@ -138,13 +141,23 @@ internal sealed class Generators(Random random)
             node = random.Next(4) switch
             {
                 0 => new IndexNode(0, 0, node, new LiteralNode(0, 0, Value.FromString(Pick(KeyNames)))),
-                1 => new IndexNode(0, 0, node, random.Next(3) == 0 && depth > 1 ? Expression(depth - 1) : new LiteralNode(0, 0, Value.FromNumber(random.Next(3)))),
+                1 => new IndexNode(0, 0, node, IndexExpression(depth - 1)),
                 _ => new MemberNode(0, 0, node, Pick(FieldNames), 0),
             };
         }
 
         return node;
     }
+
+    /// <summary>Index expressions biased to the interesting cases: small, negative, fractional and huge numbers, keys.</summary>
+    private Node IndexExpression(int depth) => random.Next(8) switch
+    {
+        0 or 1 => new LiteralNode(0, 0, Value.FromNumber(random.Next(3))),
+        2 => new UnaryNode(0, 0, UnaryOp.Negate, new LiteralNode(0, 0, Value.FromNumber(random.Next(1, 3)))),
+        3 => new LiteralNode(0, 0, Value.FromNumber(new[] { 0.5, 1e10, 2147483648, 1e300 }[random.Next(4)])),
+        4 => new LiteralNode(0, 0, Value.FromString(Pick(KeyNames))),
+        _ => depth > 0 ? Expression(depth) : Leaf(),
+    };
 
     private Node Leaf() => random.Next(6) switch
     {
@@ -194,7 +207,7 @@ internal sealed class Generators(Random random)
 
     public JsonNode? Json(int depth)
     {
-        var kind = depth <= 0 ? random.Next(5) : random.Next(8);
+        var kind = depth <= 0 ? random.Next(5) : random.Next(9);
         switch (kind)
         {
             case 0: return null;

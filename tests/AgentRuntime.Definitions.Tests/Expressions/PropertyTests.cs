@@ -21,6 +21,9 @@ public abstract class PropertyTestBase(ITestOutputHelper output)
     private static readonly double Scale =
         double.TryParse(Environment.GetEnvironmentVariable("EXPR_PROPERTY_SCALE"), CultureInfo.InvariantCulture, out var scale) ? scale : 1.0;
 
+    private static readonly System.Text.Json.JsonSerializerOptions Readable =
+        new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     protected static readonly ExpressionOptions Roomy = new() { MaxLength = 1 << 20 };
 
     protected static readonly string[] Corpus =
@@ -48,7 +51,7 @@ public abstract class PropertyTestBase(ITestOutputHelper output)
     private int _parsed;
     private int _evaluated;
 
-    private protected void Run(string name, int salt, int cases, Func<Generators, string> body)
+    private protected void Run(string name, int salt, int cases, Action<Generators> body)
     {
         _parsed = 0;
         _evaluated = 0;
@@ -57,14 +60,15 @@ public abstract class PropertyTestBase(ITestOutputHelper output)
         {
             var seed = Seed(salt, i);
             var generators = new Generators(new Random(seed));
-            string? input = null;
             try
             {
-                input = body(generators);
+                body(generators);
             }
             catch (Exception e)
             {
-                throw new XunitException($"{name}: case {i} failed with seed {seed} (base seed {BaseSeed}). Reproduce with new Generators(new Random({seed})).\n{e}");
+                throw new XunitException(
+                    $"{name}: case {i} failed with seed {seed} (base seed {BaseSeed}). Reproduce with new Generators(new Random({seed})).\n" +
+                    $"Source: {System.Text.Json.JsonSerializer.Serialize(generators.Current, Readable)}\n{e}");
             }
         }
 
@@ -75,6 +79,7 @@ public abstract class PropertyTestBase(ITestOutputHelper output)
     /// <summary>Parses, checks, evaluates and templates <paramref name="source"/>; fails on anything but ExpressionException.</summary>
     private protected void Exercise(string source, Generators g, ExpressionOptions? options = null)
     {
+        g.Current = source;
         CompiledExpression expression;
         try
         {
@@ -179,7 +184,6 @@ public class RandomStringProperty(ITestOutputHelper output) : PropertyTestBase(o
         {
             var source = g.RandomString();
             Exercise(source, g);
-            return source;
         });
 }
 
@@ -191,7 +195,6 @@ public class TokenSoupProperty(ITestOutputHelper output) : PropertyTestBase(outp
         {
             var source = g.TokenSoup();
             Exercise(source, g);
-            return source;
         });
 }
 
@@ -203,13 +206,13 @@ public class WellFormedTreeProperty(ITestOutputHelper output) : PropertyTestBase
         {
             var tree = g.Expression(1 + g.Random.Next(5));
             var printed = Printer.Print(tree);
+            g.Current = printed;
             var parsed = CompiledExpression.Parse(printed, Roomy);
             Assert.True(PropertyTestBase.SyntaxEquals(tree, parsed.Syntax), $"round trip changed the tree of: {printed}");
             var reprinted = Printer.Print(parsed.Syntax);
             Assert.Equal(printed, reprinted);
             Assert.True(PropertyTestBase.SyntaxEquals(parsed.Syntax, CompiledExpression.Parse(reprinted, Roomy).Syntax));
             Exercise(printed, g, Roomy);
-            return printed;
         });
 }
 
@@ -222,7 +225,6 @@ public class MutationProperty(ITestOutputHelper output) : PropertyTestBase(outpu
             var original = g.Random.Next(3) == 0 ? Printer.Print(g.Expression(3)) : Corpus[g.Random.Next(Corpus.Length)];
             var source = g.Mutate(original);
             Exercise(source, g);
-            return source;
         });
 }
 

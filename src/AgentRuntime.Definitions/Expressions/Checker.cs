@@ -399,7 +399,7 @@ internal sealed class Checker(ExpressionTypeEnvironment env, ExpressionOptions o
         {
             try
             {
-                Evaluator.CreateRegex(pattern, options.RegexTimeout);
+                Evaluator.ValidateRegex(pattern);
             }
             catch (Exception e) when (e is ArgumentException or NotSupportedException)
             {

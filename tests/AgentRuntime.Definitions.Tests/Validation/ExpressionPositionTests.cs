@@ -7,12 +7,14 @@ namespace AgentRuntime.Definitions.Tests.Validation;
 public class ExpressionPositionTests
 {
     private static string WithMeasure(string measureLine) =>
-        Base.Replace("  measure: hours(instance.endedAt - instance.startedAt)\n", measureLine + "\n", StringComparison.Ordinal);
+        Base.Replace("  measure: (timestamp(instance.endedAt) - timestamp(instance.startedAt)) / 3600\n", measureLine + "\n", StringComparison.Ordinal) is var replaced && replaced != Base
+            ? replaced
+            : throw new InvalidOperationException("the base fixture no longer has the measure line this test replaces");
 
     [Theory]
-    [InlineData("  measure: a + (b * c", "(b")]                       // plain
-    [InlineData("  measure: 'x == ''it''''s'' && (b'", "(b")]          // single-quoted, '' escapes
-    [InlineData("  measure: \"\\t\\u00e9 \\\"q\\\" + (b\"", "(b")]     // double-quoted, escapes
+    [InlineData("  measure: a + sizee(b * c)", "sizee")]                 // plain
+    [InlineData("  measure: 'x == ''it'' && sizee(b)'", "sizee")]        // single-quoted, '' escapes
+    [InlineData("  measure: \"\\\"q\\\" + \\\"\\u00e9\\\" + sizee(b)\"", "sizee")]  // double-quoted, escapes
     [InlineData("  measure: x == \"é", "\"é")]                         // unterminated string inside the expression
     [InlineData("  measure: a + b)", ")")]                             // stray closer
     public void Yaml_scalar_styles_map_the_offset_exactly(string line, string needle)
@@ -25,9 +27,9 @@ public class ExpressionPositionTests
     [Fact]
     public void Yaml_literal_block_maps_to_the_right_line()
     {
-        var text = WithMeasure("  measure: |\n    a +\n      (b * c\n");
+        var text = WithMeasure("  measure: |\n    a +\n      sizee(b * c)\n");
         var doc = Parse(text);
-        AssertProblem(doc, ProblemCodes.ExpressionSyntax, At(text, "(b"), "$.outcome.measure");
+        AssertProblem(doc, ProblemCodes.ExpressionSyntax, At(text, "sizee"), "$.outcome.measure");
     }
 
     [Fact]
@@ -38,14 +40,14 @@ public class ExpressionPositionTests
               "id": "j",
               "flowchart": {
                 "nodes": [
-                  { "id": "a", "type": "end", "inputs": { "output": { "q": "\u00e9\t\"x\" + ((b)" } } }
+                  { "id": "a", "type": "end", "inputs": { "output": { "q": "\"x\" + \"\u00e9\t\" + sizee(b)" } } }
                 ]
               }
             }
             """;
         var doc = Parse(json, "test.json");
-        // offending '(' is the first of "((" after the escapes
-        AssertProblem(doc, ProblemCodes.ExpressionSyntax, At(json, "((b"), "$.flowchart.nodes[0].inputs.output.q", "test.json");
+        // the unknown function after the escapes
+        AssertProblem(doc, ProblemCodes.ExpressionSyntax, At(json, "sizee"), "$.flowchart.nodes[0].inputs.output.q", "test.json");
     }
 
     [Fact]
@@ -59,22 +61,22 @@ public class ExpressionPositionTests
     [Fact]
     public void Template_hole_errors_point_into_the_hole()
     {
-        var text = Base.Replace("      type: end\n", "      type: fail\n      inputs:\n        reason: \"Order {{ input.id }} {{ (x }}\"\n", StringComparison.Ordinal);
+        var text = Base.Replace("      type: end\n", "      type: fail\n      inputs:\n        reason: \"Order {{ input.id }} {{ sizee(x) }}\"\n", StringComparison.Ordinal);
         var doc = Parse(text);
-        AssertProblem(doc, ProblemCodes.TemplateSyntax, At(text, "(x"), "$.flowchart.nodes[2].inputs.reason");
+        AssertProblem(doc, ProblemCodes.TemplateSyntax, At(text, "sizee"), "$.flowchart.nodes[2].inputs.reason");
     }
 
     [Fact]
     public void Decision_when_and_validate_rule_and_variables_are_checked()
     {
-        var text = Base.Replace("agents:\n", "variables:\n  start: (1\nagents:\n", StringComparison.Ordinal)
+        var text = Base.Replace("agents:\n", "variables:\n  start: sizee(1)\nagents:\n", StringComparison.Ordinal)
             .Replace("    - id: done\n      type: end\n", """
                     - id: done
                       type: decision
                       inputs:
                         branches:
                           - port: big
-                            when: input.amount > (100
+                            when: input.amount > sizee(100)
                     - id: check
                       type: validate
                       inputs:
@@ -84,8 +86,8 @@ public class ExpressionPositionTests
 
                 """, StringComparison.Ordinal);
         var doc = Parse(text);
-        AssertProblem(doc, ProblemCodes.ExpressionSyntax, At(text, "(1"), "$.variables.start");
-        AssertProblem(doc, ProblemCodes.ExpressionSyntax, At(text, "(100"), "$.flowchart.nodes[2].inputs.branches[0].when");
+        AssertProblem(doc, ProblemCodes.ExpressionSyntax, At(text, "sizee(1"), "$.variables.start");
+        AssertProblem(doc, ProblemCodes.ExpressionSyntax, At(text, "sizee(100"), "$.flowchart.nodes[2].inputs.branches[0].when");
         AssertProblem(doc, ProblemCodes.ExpressionSyntax, At(text, "ok)", 1) is var (l, c) ? (l, c + 2) : default, "$.flowchart.nodes[3].inputs.rules[0].rule");
     }
 }

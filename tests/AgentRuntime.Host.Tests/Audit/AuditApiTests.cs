@@ -81,6 +81,24 @@ public sealed class AuditApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_start_up_sync_of_workflows_publishes_as_a_system_actor()
+    {
+        var folder = Directory.CreateTempSubdirectory("agentrt-audit-wf-").FullName;
+        try
+        {
+            File.Copy(Path.Combine(RepoPaths.Workflows, "customer-refund.yaml"), Path.Combine(folder, "customer-refund.yaml"));
+            await using var host = new HostFactory(await TestPostgres.CreateDatabaseAsync("auditsync"), folder);
+            var items = (await host.CreateClient().GetFromJsonAsync<JsonNode>("/api/v1/audit?subject=customer-refund"))!["items"]!.AsArray();
+            Assert.Equal([("system:workflow-sync", "workflow.version-created"), ("system:workflow-sync", "workflow.published")],
+                items.Select(i => ((string)i!["actor"]!, (string)i["action"]!)));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Without_the_header_the_actor_is_anonymous()
     {
         Assert.Equal(HttpStatusCode.Created, (await UploadAsync(Sample, user: null)).StatusCode);

@@ -61,7 +61,7 @@ internal static class TestSupport
           unit: hours
           target: 4
           direction: lower-is-better
-          measure: hours(instance.endedAt - instance.startedAt)
+          measure: (timestamp(instance.endedAt) - timestamp(instance.startedAt)) / 3600
         boundary:
           allowedActions:
             - do-it

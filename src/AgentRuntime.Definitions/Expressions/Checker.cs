@@ -11,6 +11,9 @@ internal sealed class Checker(ExpressionTypeEnvironment env, ExpressionOptions o
         ["workflowId"] = ExpressionValueType.String,
         ["version"] = ExpressionValueType.Number,
         ["startedAt"] = ExpressionValueType.String,
+        // Set once the instance has ended (null before): outcome measures compute cycle times from it.
+        ["endedAt"] = ExpressionValueType.String,
+        ["startedBy"] = ExpressionValueType.String,
     };
 
     private readonly List<ExpressionProblem> _problems = [];
@@ -211,7 +214,7 @@ internal sealed class Checker(ExpressionTypeEnvironment env, ExpressionOptions o
                 if (InstanceFields.TryGetValue(field, out var instanceType)) return instanceType;
                 var closest = Suggest.Closest(field, InstanceFields.Keys);
                 Report(ExpressionErrorCodes.UnknownField, position, length,
-                    $"Unknown instance field '{field}' at {position}{(closest is null ? "; instance has id, workflowId, version and startedAt" : $" — did you mean '{closest}'?")}");
+                    $"Unknown instance field '{field}' at {position}{(closest is null ? "; instance has id, workflowId, version, startedAt, endedAt and startedBy" : $" — did you mean '{closest}'?")}");
                 return ExpressionValueType.Any;
         }
 
@@ -396,7 +399,7 @@ internal sealed class Checker(ExpressionTypeEnvironment env, ExpressionOptions o
         {
             try
             {
-                Evaluator.CreateRegex(pattern, options.RegexTimeout);
+                Evaluator.ValidateRegex(pattern);
             }
             catch (Exception e) when (e is ArgumentException or NotSupportedException)
             {

@@ -750,6 +750,13 @@ internal sealed class Evaluator(ExpressionScope scope, ExpressionOptions options
         return regex;
     }
 
+    /// <summary>Validates a pattern's syntax without building the (costly) non-backtracking automaton.</summary>
+    internal static void ValidateRegex(string pattern)
+    {
+        if (pattern.Length > MaxPatternLength) throw new ArgumentException($"the pattern is longer than {MaxPatternLength} characters");
+        _ = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+    }
+
     private bool Matches(CallNode call, string text, string pattern)
     {
         Regex regex;

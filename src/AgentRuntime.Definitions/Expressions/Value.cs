@@ -90,6 +90,10 @@ internal readonly struct Value
                     if (value.TryGetValue<decimal>(out var m)) return FromNumber((double)m);
                     var parsed = double.Parse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
                     return double.IsFinite(parsed) ? FromNumber(parsed) : throw Unsupported(null);
+                case JsonValueKind.Object:
+                case JsonValueKind.Array:
+                    // A JsonValue wrapping an object or array element (e.g. JsonValue.Create(jsonElement)): read it as JSON.
+                    return FromNode(JsonNode.Parse(value.ToJsonString()));
                 default:
                     throw Unsupported(null);
             }

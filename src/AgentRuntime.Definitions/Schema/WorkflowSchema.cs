@@ -33,6 +33,17 @@ public static class WorkflowSchema
                     o["additionalProperties"] = false;
                     if (context.TypeInfo.Type == typeof(NodeDefinition)) AddNodeTypes(o, catalog);
                 }
+                if (schema is JsonObject p && context.PropertyInfo is { } property
+                    && Constraints.TryGetValue((property.DeclaringType, property.Name), out var add))
+                {
+                    var extra = add();
+                    foreach (var key in extra.Select(e => e.Key).ToList())
+                    {
+                        var value = extra[key];
+                        extra.Remove(key);
+                        p[key] = value;
+                    }
+                }
                 return schema;
             },
         };
@@ -51,6 +62,32 @@ public static class WorkflowSchema
         }
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, IndentSize = 2, NewLine = "\n", Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
     }
+
+    private static JsonArray Enum(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode)v)]);
+
+    private static JsonObject Items(JsonObject item) => new() { ["items"] = item };
+
+    /// <summary>Value constraints the validator also enforces, keyed by (declaring type, JSON name).</summary>
+    private static readonly Dictionary<(Type, string), Func<JsonObject>> Constraints = new()
+    {
+        [(typeof(WorkflowDefinition), "id")] = () => new() { ["pattern"] = "^[a-z0-9]+(-[a-z0-9]+)*$" },
+        [(typeof(OutcomeSpec), "direction")] = () => new() { ["enum"] = Enum([.. Validation.Vocabulary.OutcomeDirections, null!]) },
+        [(typeof(ProbeSpec), "kind")] = () => new() { ["enum"] = Enum(Validation.Vocabulary.ProbeKinds) },
+        [(typeof(EscalationSpec), "action")] = () => new() { ["enum"] = Enum(Validation.Vocabulary.EscalationActions) },
+        [(typeof(RollbackSpec), "fallbackStage")] = () => new() { ["enum"] = Enum([.. Validation.Vocabulary.FallbackStages, null!]) },
+        [(typeof(InputFieldSpec), "type")] = () => new() { ["enum"] = Enum(Validation.Vocabulary.FieldTypes) },
+        [(typeof(SamplingSpec), "stratifyBy")] = () => Items(new() { ["enum"] = Enum(Validation.Vocabulary.StratifyDimensions) }),
+        [(typeof(SamplingSpec), "rate")] = () => new() { ["exclusiveMinimum"] = 0, ["maximum"] = 1 },
+        [(typeof(SamplingSpec), "size")] = () => new() { ["minimum"] = 1 },
+        [(typeof(EscalationSpec), "failureRateThreshold")] = () => new() { ["minimum"] = 0, ["maximum"] = 1 },
+        [(typeof(EscalationSpec), "minReviews")] = () => new() { ["minimum"] = 1 },
+        [(typeof(RetrySpec), "attempts")] = () => new() { ["minimum"] = 1, ["maximum"] = 100 },
+        [(typeof(NodeDefinition), "id")] = () => new() { ["pattern"] = "^[A-Za-z_][A-Za-z0-9_-]*$" },
+        [(typeof(EdgeDefinition), "from")] = () => new() { ["pattern"] = "^[A-Za-z_][A-Za-z0-9_-]*(\\.[A-Za-z0-9_-]+)?$" },
+        [(typeof(DataSourceSpec), "freshness")] = () => new() { ["pattern"] = DurationPattern },
+        [(typeof(RetrySpec), "backoff")] = () => new() { ["pattern"] = DurationPattern },
+        [(typeof(RetrySpec), "timeout")] = () => new() { ["pattern"] = DurationPattern },
+    };
 
     private static void AddNodeTypes(JsonObject node, ActivityCatalog catalog)
     {
@@ -117,7 +154,7 @@ public static class WorkflowSchema
     };
 
     /// <summary>The duration syntax of <see cref="Validation.DurationFormat"/> as a regular expression.</summary>
-    internal const string DurationPattern = "^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$";
+    internal const string DurationPattern = "^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$";
 
     private static JsonObject Str() => new() { ["type"] = "string" };
 

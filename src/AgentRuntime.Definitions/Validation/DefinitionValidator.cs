@@ -15,12 +15,12 @@ namespace AgentRuntime.Definitions.Validation;
 /// </summary>
 internal sealed partial class DefinitionValidator(ActivityCatalog catalog, DefinitionLimits limits, ProblemSink problems, IExpressionSyntax syntax)
 {
-    private static readonly string[] Directions = ["lower-is-better", "higher-is-better"];
-    private static readonly string[] ProbeKinds = ["sql", "http", "file"];
-    private static readonly string[] EscalationActions = ["notify-owner", "demote", "pause"];
-    private static readonly string[] FallbackStages = ["shadow", "draft"];
-    private static readonly string[] FieldTypes = ["string", "number", "integer", "boolean", "object", "array"];
-    private static readonly string[] StratifyDimensions = ["agent", "outcome"];
+    private static readonly string[] Directions = [.. Vocabulary.OutcomeDirections];
+    private static readonly string[] ProbeKinds = [.. Vocabulary.ProbeKinds];
+    private static readonly string[] EscalationActions = [.. Vocabulary.EscalationActions];
+    private static readonly string[] FallbackStages = [.. Vocabulary.FallbackStages];
+    private static readonly string[] FieldTypes = [.. Vocabulary.FieldTypes];
+    private static readonly string[] StratifyDimensions = [.. Vocabulary.StratifyDimensions];
 
     public void Validate(WorkflowDefinition d)
     {

@@ -315,6 +315,14 @@ public class EvaluatorTests
     }
 
     [Fact]
+    public void Json_values_wrapping_clr_objects_are_read_as_json()
+    {
+        var wrapped = JsonValue.Create(new Dictionary<string, int[]> { ["a"] = [1, 2] });
+        var scope = new ExpressionScope { Input = new JsonObject { ["e"] = wrapped } };
+        Assert.Equal("2", Eval("input.e.a[1]", scope));
+    }
+
+    [Fact]
     public void Non_json_scope_values_give_EXPR209()
     {
         var scope = new ExpressionScope { Input = new JsonObject { ["nan"] = JsonValue.Create(double.NaN) } };

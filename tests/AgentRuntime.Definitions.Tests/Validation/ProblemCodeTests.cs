@@ -57,11 +57,11 @@ public class ProblemCodeTests
         new Case(ProblemCodes.BadStart, Replace("flowchart:\n  nodes:\n", "flowchart:\n  start: begin\n  nodes:\n"), "begin", 1, "$.flowchart.start"),
         new Case(ProblemCodes.ForbiddenAction, Replace("action: do-it\n        connector", "action: never-do\n        connector"), "never-do", 2, "$.flowchart.nodes[1].inputs.action"),
         new Case(ProblemCodes.BadNodeId, Replace("to: done", "to: 9done", Replace("id: done", "id: 9done")), "9done", 1, "$.flowchart.nodes[2].id"),
-        new Case(ProblemCodes.ExpressionSyntax, Replace("hours(instance.endedAt - instance.startedAt)", "hours(instance.endedAt - instance.startedAt"), "(instance", 1, "$.outcome.measure"),
+        new Case(ProblemCodes.ExpressionSyntax, Replace("(timestamp(instance.endedAt) - timestamp(instance.startedAt)) / 3600", "(timestamp(instance.endedAt) - ) / 3600"), ") / 3600", 1, "$.outcome.measure"),
         new Case(ProblemCodes.TemplateSyntax, Replace("      type: end\n", "      type: fail\n      inputs:\n        reason: Failed {{ input.x\n"), "{{ input.x", 1, "$.flowchart.nodes[2].inputs.reason"),
         new Case(ProblemCodes.MissingOwner, Without("owner"), "id: demo", 1, "$.owner"),
         new Case(ProblemCodes.MissingOutcome, Without("outcome"), "id: demo", 1, "$.outcome"),
-        new Case(ProblemCodes.OutcomeNotMeasured, Replace("  measure: hours(instance.endedAt - instance.startedAt)\n", ""), "metric: cycle_time", 1, "$.outcome"),
+        new Case(ProblemCodes.OutcomeNotMeasured, Replace("  measure: (timestamp(instance.endedAt) - timestamp(instance.startedAt)) / 3600\n", ""), "metric: cycle_time", 1, "$.outcome"),
         new Case(ProblemCodes.ActionWithoutCompensation, Replace("        compensation:\n          action: undo-it\n          connector: record\n", ""), "id: act", 1, "$.flowchart.nodes[1]"),
         new Case(ProblemCodes.MissingAuditProtocol, Without("auditProtocol"), "id: demo", 1, "$.auditProtocol"),
         new Case(ProblemCodes.MissingRollback, Without("rollback"), "id: demo", 1, "$.rollback"),
@@ -74,7 +74,7 @@ public class ProblemCodeTests
         new Case(ProblemCodes.TooManyNodes, Base, "id: done", 1, "$.flowchart.nodes[2]", new DefinitionLimits { MaxNodes = 2 }),
         new Case(ProblemCodes.TooManyEdges, Base, "from: act.done", 1, "$.flowchart.edges[1]", new DefinitionLimits { MaxEdges = 1 }),
         new Case(ProblemCodes.NestingTooDeep, Base, "kind: sql", 1, "$.dataSources[0].probe", new DefinitionLimits { MaxDepth = 3 }),
-        new Case(ProblemCodes.ExpressionTooLong, Base, "hours(", 1, "$.outcome.measure", new DefinitionLimits { MaxExpressionLength = 10 }),
+        new Case(ProblemCodes.ExpressionTooLong, Base, "(timestamp(", 1, "$.outcome.measure", new DefinitionLimits { MaxExpressionLength = 10 }),
     }.Select((c, i) => (c, i)).ToDictionary(x => $"{x.c.Code}#{x.i}", x => x.c);
 
     public static TheoryData<string> CaseNames => [.. Cases.Keys];

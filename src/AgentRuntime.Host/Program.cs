@@ -18,7 +18,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 await using var database = await DatabaseBootstrap.ResolveAsync(builder);
 var connectionString = database.ConnectionString;
 builder.Services.AddSingleton(new DatabaseConnection(connectionString));
-builder.Services.AddDbContext<AgentRuntimeDbContext>(o => ((Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<AgentRuntimeDbContext>)o).UseAgentRuntimeDatabase(connectionString)); // EF passes the generic builder
+builder.Services.AddDbContext<AgentRuntimeDbContext>(o => o.UseAgentRuntimeDatabase(connectionString));
 builder.Services.AddSingleton(TimeProvider.System);
 
 builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName);

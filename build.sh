@@ -57,6 +57,7 @@ cmd_run() {
   export ASPNETCORE_URLS="$url"
   export Workflows__Directory="${Workflows__Directory:-$ROOT/workflows}"
   export LocalPostgres__DataDirectory="${LocalPostgres__DataDirectory:-$ROOT/.agentrt/postgres}"
+  export Auth__Mode="${Auth__Mode:-Development}"   # development identity: X-Dev-User / X-Dev-Roles headers (never in production)
   log "starting AgentRuntime at $url (PostgreSQL data: $LocalPostgres__DataDirectory; Ctrl+C stops host and database)"
   log "Studio: $url/   API: $url/api/v1/workflows   OpenAPI: $url/openapi/v1.json   Ready: $url/health/ready"
   exec dotnet "$ROOT/src/AgentRuntime.Host/bin/Release/net10.0/AgentRuntime.Host.dll" --contentRoot "$ROOT/src/AgentRuntime.Host"

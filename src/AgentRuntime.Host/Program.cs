@@ -1,9 +1,12 @@
 using AgentRuntime.Definitions.Activities;
+using AgentRuntime.Engine.Audit;
 using AgentRuntime.Engine.Persistence;
 using AgentRuntime.Engine.Workflows;
 using AgentRuntime.Host.Activities;
+using AgentRuntime.Host.Audit;
 using AgentRuntime.Host.Database;
 using AgentRuntime.Host.Health;
+using AgentRuntime.Host.Identity;
 using AgentRuntime.Host.Workflows;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -25,6 +28,8 @@ builder.Services.AddOptions<DefinitionUploadOptions>().BindConfiguration(Definit
 
 builder.Services.AddSingleton(ActivityCatalog.BuiltIn);
 builder.Services.AddScoped<WorkflowCatalog>();
+builder.Services.AddAuditTrail(connectionString);
+builder.AddAgentRuntimeIdentity();
 
 // Hosted services start in registration order: migrate first, then sync the workflows folder.
 builder.Services.AddHostedService<MigrationHostedService>();
@@ -40,11 +45,13 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseDefaultFiles();
 app.UseStaticFiles();
+app.UseAuthentication();
 
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapHealthApi();
 app.MapWorkflowsApi();
 app.MapActivitiesApi();
+app.MapAuditApi();
 app.MapFallbackToFile("index.html");
 
 await app.RunAsync();

@@ -1,7 +1,9 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using AgentRuntime.Definitions.Loading;
 using AgentRuntime.Definitions.Validation;
 using Microsoft.EntityFrameworkCore;
+using AgentRuntime.Engine.Audit;
 using AgentRuntime.Engine.Persistence;
 
 namespace AgentRuntime.Engine.Workflows;
@@ -22,9 +24,11 @@ public sealed record StoreResult(StoreOutcome Outcome, string? WorkflowId, int? 
 /// <summary>
 /// Stores definitions as immutable, numbered versions. Content is compared by the hash of its canonical JSON, so
 /// re-submitting an unchanged definition (or one that differs only in whitespace or key order) creates no version;
-/// that is what makes the start-up sync of <c>workflows/</c> idempotent across restarts.
+/// that is what makes the start-up sync of <c>workflows/</c> idempotent across restarts. Creating a version and
+/// publishing one are audited decisions (<see cref="AuditActions.WorkflowVersionCreated"/>,
+/// <see cref="AuditActions.WorkflowPublished"/>): their audit entries commit in the same transaction as the rows.
 /// </summary>
-public sealed class WorkflowCatalog(AgentRuntimeDbContext db, TimeProvider clock)
+public sealed class WorkflowCatalog(AgentRuntimeDbContext db, TimeProvider clock, AuditTrail audit)
 {
     /// <summary>
     /// Stores <paramref name="document"/> as a new version unless it equals the latest one, and publishes it when
@@ -77,8 +81,11 @@ public sealed class WorkflowCatalog(AgentRuntimeDbContext db, TimeProvider clock
             workflow.LatestVersion = version.Version;
         }
 
+        int? previouslyPublished = workflow.PublishedVersion;
+        var publishedNow = false;
         if (publish && version.Status != "published")
         {
+            publishedNow = true;
             version.Status = "published";
             version.PublishedAt = now;
             workflow.PublishedVersion = version.Version;
@@ -91,7 +98,33 @@ public sealed class WorkflowCatalog(AgentRuntimeDbContext db, TimeProvider clock
             workflow.OwnerEmail = definition.Owner?.Email;
             workflow.Retired = false;
             workflow.UpdatedAt = now;
+
+            // The rows and their audit entries commit together (or, inside a caller's transaction, with it).
+            await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
             await db.SaveChangesAsync(ct);
+            var who = string.IsNullOrWhiteSpace(actor) ? AuditActors.Anonymous : actor;
+            if (outcome == StoreOutcome.Created)
+            {
+                await audit.AppendAsync(new AuditRecord(who, AuditActions.WorkflowVersionCreated, "workflow", workflow.Id, null,
+                    new JsonObject
+                    {
+                        ["version"] = version.Version,
+                        ["contentHash"] = version.ContentHash,
+                        ["sourceName"] = sourceName,
+                        ["warnings"] = warnings.Count,
+                    }), db, ct);
+            }
+            if (publishedNow)
+            {
+                await audit.AppendAsync(new AuditRecord(who, AuditActions.WorkflowPublished, "workflow", workflow.Id, null,
+                    new JsonObject
+                    {
+                        ["version"] = version.Version,
+                        ["contentHash"] = version.ContentHash,
+                        ["previousVersion"] = previouslyPublished,
+                    }), db, ct);
+            }
+            if (transaction is not null) await transaction.CommitAsync(ct);
         }
 
         return new StoreResult(outcome, workflow.Id, version.Version, version.Status == "published", document.Problems);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 
 namespace AgentRuntime.Definitions.Model;
 
@@ -11,9 +12,11 @@ namespace AgentRuntime.Definitions.Model;
 public sealed class WorkflowDefinition
 {
     /// <summary>Optional <c>$schema</c> reference so editors can offer completion; ignored by the engine.</summary>
+    [JsonPropertyName("$schema")]
     public string? Schema { get; set; }
 
     /// <summary>Stable identifier (lowercase letters, digits and dashes). Versions are grouped under it.</summary>
+    [JsonRequired]
     public string Id { get; set; } = "";
 
     /// <summary>Human-readable name shown in the Studio and the inbox.</summary>
@@ -50,12 +53,14 @@ public sealed class WorkflowDefinition
     public Dictionary<string, string> Variables { get; set; } = [];
 
     /// <summary>The graph: nodes (activities) and edges from a node's outcome port to another node.</summary>
+    [JsonRequired]
     public FlowchartDefinition Flowchart { get; set; } = new();
 }
 
 /// <summary>A named person. <see cref="Email"/> (or <see cref="Id"/>) is matched against the signed-in identity.</summary>
 public sealed class PersonRef
 {
+    [JsonRequired]
     public string Name { get; set; } = "";
     public string? Email { get; set; }
     /// <summary>The identity's subject or user name, when it differs from the e-mail.</summary>
@@ -66,6 +71,7 @@ public sealed class PersonRef
 public sealed class OutcomeSpec
 {
     /// <summary>Metric name, e.g. <c>refund_cycle_time</c>.</summary>
+    [JsonRequired]
     public string Metric { get; set; } = "";
     public string? Description { get; set; }
     /// <summary>Unit of the metric, e.g. <c>hours</c>, <c>EUR</c>, <c>count</c>.</summary>
@@ -94,6 +100,7 @@ public sealed class BoundarySpec
 /// <summary>A data source with a freshness window and a probe the scheduler runs to evidence readiness.</summary>
 public sealed class DataSourceSpec
 {
+    [JsonRequired]
     public string Id { get; set; } = "";
     public string? Description { get; set; }
     /// <summary>How old the data may be and still count as fresh, e.g. <c>1h</c>, <c>30m</c>, <c>2d</c>.</summary>
@@ -104,6 +111,7 @@ public sealed class DataSourceSpec
 /// <summary>A readiness probe: <c>sql</c>, <c>http</c> or <c>file</c>.</summary>
 public sealed class ProbeSpec
 {
+    [JsonRequired]
     public string Kind { get; set; } = "";
     /// <summary><c>sql</c>: name of a connection string from configuration (never the string itself).</summary>
     public string? Connection { get; set; }
@@ -125,8 +133,11 @@ public sealed class ProbeSpec
 public sealed class AuditProtocolSpec
 {
     /// <summary>Quartz cron expression for the sampling run, e.g. <c>0 0 9 ? * MON-FRI</c>.</summary>
+    [JsonRequired]
     public string Cron { get; set; } = "";
+    [JsonRequired]
     public SamplingSpec Sampling { get; set; } = new();
+    [JsonRequired]
     public string ReviewerRole { get; set; } = "";
     public List<AuditCriterionSpec> Criteria { get; set; } = [];
     public EscalationSpec? Escalation { get; set; }
@@ -143,7 +154,9 @@ public sealed class SamplingSpec
 
 public sealed class AuditCriterionSpec
 {
+    [JsonRequired]
     public string Id { get; set; } = "";
+    [JsonRequired]
     public string Description { get; set; } = "";
 }
 
@@ -151,6 +164,7 @@ public sealed class AuditCriterionSpec
 public sealed class EscalationSpec
 {
     /// <summary>Failure rate (0..1) of reviews in the window above which the escalation runs.</summary>
+    [JsonRequired]
     public double FailureRateThreshold { get; set; }
     /// <summary>Reviews needed before the rate is trusted.</summary>
     public int MinReviews { get; set; } = 1;
@@ -161,6 +175,7 @@ public sealed class EscalationSpec
 /// <summary>How to return to a safe state: a procedure for people, plus the per-action compensations in the flowchart.</summary>
 public sealed class RollbackSpec
 {
+    [JsonRequired]
     public string Procedure { get; set; } = "";
     /// <summary>Stage an agent returns to when rolled back, e.g. <c>draft</c>.</summary>
     public string? FallbackStage { get; set; }
@@ -194,8 +209,10 @@ public sealed class FlowchartDefinition
 /// <summary>One activity in the flowchart. Its <see cref="Inputs"/> are typed by the activity's descriptor.</summary>
 public sealed class NodeDefinition
 {
+    [JsonRequired]
     public string Id { get; set; } = "";
     /// <summary>The activity type, e.g. <c>agent</c>, <c>approval</c>, <c>decision</c>; see the activity catalog.</summary>
+    [JsonRequired]
     public string Type { get; set; } = "";
     public string? Name { get; set; }
     public string? Description { get; set; }
@@ -221,19 +238,25 @@ public sealed class RetrySpec
 
 public sealed class NodePosition
 {
+    [JsonRequired]
     public double X { get; set; }
+    [JsonRequired]
     public double Y { get; set; }
 }
 
 /// <summary>An edge from a node's outcome port (<c>node.port</c>) to another node's id.</summary>
 public sealed class EdgeDefinition
 {
+    [JsonRequired]
     public string From { get; set; } = "";
+    [JsonRequired]
     public string To { get; set; } = "";
 
     /// <summary>The node id part of <see cref="From"/> (before the last dot).</summary>
+    [JsonIgnore]
     public string FromNode => From.LastIndexOf('.') is var i and > 0 ? From[..i] : From;
 
     /// <summary>The port part of <see cref="From"/> (after the last dot); empty when no port is given.</summary>
+    [JsonIgnore]
     public string FromPort => From.LastIndexOf('.') is var i and > 0 ? From[(i + 1)..] : "";
 }

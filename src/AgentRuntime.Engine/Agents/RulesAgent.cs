@@ -38,10 +38,10 @@ public sealed class RulesAgent(AgentRegistration registration, IReadOnlyList<Age
         return Task.FromResult(AgentResult.CouldNotDecide("no rule held"));
     }
 
-    private static JsonObject WithAgentInput(JsonObject? vars, JsonNode? input)
+    private static Dictionary<string, JsonNode?> WithAgentInput(IReadOnlyDictionary<string, JsonNode?>? vars, JsonNode? input)
     {
-        var copy = vars is null ? new JsonObject() : (JsonObject)vars.DeepClone();
-        copy["agentInput"] = input?.DeepClone();
+        var copy = vars is null ? new Dictionary<string, JsonNode?>() : new Dictionary<string, JsonNode?>(vars);
+        copy["agentInput"] = input;
         return copy;
     }
 }

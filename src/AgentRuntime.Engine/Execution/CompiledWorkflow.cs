@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using AgentRuntime.Definitions.Model;
 using Npgsql;
 
@@ -8,7 +7,6 @@ namespace AgentRuntime.Engine.Execution;
 /// <summary>A definition version indexed for execution: nodes by id, edges by (node, port), incoming counts.</summary>
 internal sealed class CompiledWorkflow
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly Dictionary<string, NodeDefinition> _nodes;
     private readonly Dictionary<(string Node, string Port), string[]> _edges;
     private readonly Dictionary<string, int> _incoming;
@@ -41,8 +39,7 @@ internal sealed class CompiledWorkflow
 
     public int IncomingCount(string node) => _incoming.GetValueOrDefault(node);
 
-    public static WorkflowDefinition Parse(string canonicalJson) =>
-        JsonSerializer.Deserialize<WorkflowDefinition>(canonicalJson, Json) ?? throw new InvalidOperationException("Empty definition.");
+    public static WorkflowDefinition Parse(string canonicalJson) => Definitions.Loading.DefinitionDocument.FromCanonicalJson(canonicalJson);
 }
 
 /// <summary>

@@ -39,3 +39,16 @@ internal static class Expressions
         return t.Render(scope);
     }
 }
+
+/// <summary>A live read-only view of a <see cref="JsonObject"/> (the scope sees later changes without copying).</summary>
+internal sealed class JsonObjectView(JsonObject inner) : IReadOnlyDictionary<string, JsonNode?>
+{
+    public JsonNode? this[string key] => inner[key];
+    public IEnumerable<string> Keys => ((IDictionary<string, JsonNode?>)inner).Keys;
+    public IEnumerable<JsonNode?> Values => ((IDictionary<string, JsonNode?>)inner).Values;
+    public int Count => inner.Count;
+    public bool ContainsKey(string key) => inner.ContainsKey(key);
+    public bool TryGetValue(string key, out JsonNode? value) => inner.TryGetPropertyValue(key, out value);
+    public IEnumerator<KeyValuePair<string, JsonNode?>> GetEnumerator() => inner.GetEnumerator();
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}

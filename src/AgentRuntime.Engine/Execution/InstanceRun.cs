@@ -46,8 +46,8 @@ internal sealed class InstanceRun
     public ExpressionScope Scope => _scope ??= new ExpressionScope
     {
         Input = Input,
-        Vars = Vars,
-        Outputs = Outputs,
+        Vars = new JsonObjectView(Vars),
+        Outputs = new JsonObjectView(Outputs),
         Instance = new JsonObject { ["id"] = Id.ToString(), ["workflowId"] = WorkflowId, ["version"] = Version },
         TimeProvider = Clock,
     };
@@ -71,8 +71,12 @@ internal sealed class PendingWork : IStepTransaction
 
     public void Add(NpgsqlBatchCommand command) => Commands.Add(command);
 
+    /// <summary>Incremented by every commit (checkpoints included).</summary>
+    public int Epoch { get; private set; }
+
     public void Clear()
     {
+        Epoch++;
         Journal.Clear();
         Commands.Clear();
         ConsumedMessages.Clear();

@@ -169,7 +169,7 @@ internal sealed class SliceExecutor(
 
         using var span = EngineTelemetry.Source.StartActivity($"activity {node.Type}");
         span?.SetTag("agentruntime.node", node.Id);
-        var context = new ActivityContext(run, token, node, services, ct);
+        var context = new Activities.ActivityContext(run, token, node, services, ct);
         var started = clock.GetUtcNow();
         var t0 = Stopwatch.GetTimestamp();
         ActivityResult? result = null;
@@ -189,7 +189,19 @@ internal sealed class SliceExecutor(
                     attempts++;
                     context.Attempt = attempts;
                     context.CancellationToken = c;
-                    return await activity.ExecuteAsync(context);
+                    var mark = run.Pending.Commands.Count;
+                    var epoch = run.Pending.Epoch;
+                    try
+                    {
+                        return await activity.ExecuteAsync(context);
+                    }
+                    catch
+                    {
+                        // A failed attempt's step SQL must not commit: the next attempt adds its own.
+                        if (run.Pending.Epoch != epoch) mark = 0;
+                        if (run.Pending.Commands.Count > mark) run.Pending.Commands.RemoveRange(mark, run.Pending.Commands.Count - mark);
+                        throw;
+                    }
                 }, ct);
             }
         }

@@ -72,7 +72,7 @@ public sealed class EngineRunner
         return total;
     }
 
-    private async Task<InstanceRun> LoadAsync(InstanceStore.ClaimedRow row, CancellationToken ct)
+    internal async Task<InstanceRun> LoadAsync(InstanceStore.ClaimedRow row, CancellationToken ct)
     {
         var workflow = await _definitions.GetAsync(row.WorkflowId, row.Version, ct);
         var run = new InstanceRun

@@ -1,3 +1,53 @@
+using AgentRuntime.Definitions.Activities;
+using AgentRuntime.Engine.Persistence;
+using AgentRuntime.Engine.Workflows;
+using AgentRuntime.Host.Activities;
+using AgentRuntime.Host.Database;
+using AgentRuntime.Host.Health;
+using AgentRuntime.Host.Workflows;
+
 var builder = WebApplication.CreateBuilder(args);
+
+// Default address when none is configured (ASPNETCORE_URLS / --urls override it).
+if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+    builder.WebHost.UseUrls("http://127.0.0.1:5080");
+
+await using var database = await DatabaseBootstrap.ResolveAsync(builder);
+var connectionString = database.ConnectionString;
+builder.Services.AddSingleton(new DatabaseConnection(connectionString));
+builder.Services.AddDbContext<AgentRuntimeDbContext>(o => o.UseAgentRuntimeDatabase(connectionString));
+builder.Services.AddSingleton(TimeProvider.System);
+
+builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName);
+builder.Services.AddOptions<WorkflowFilesOptions>().BindConfiguration(WorkflowFilesOptions.SectionName);
+builder.Services.AddOptions<DefinitionUploadOptions>().BindConfiguration(DefinitionUploadOptions.SectionName)
+    .Validate(o => o.MaxBytes > 0, "Definitions:MaxBytes must be positive").ValidateOnStart();
+
+builder.Services.AddSingleton(ActivityCatalog.BuiltIn);
+builder.Services.AddScoped<WorkflowCatalog>();
+
+// Hosted services start in registration order: migrate first, then sync the workflows folder.
+builder.Services.AddHostedService<MigrationHostedService>();
+builder.Services.AddHostedService<WorkflowSyncService>();
+
+builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi();
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 16 * 1024 * 1024);
+
 var app = builder.Build();
-app.Run();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseDefaultFiles();
+app.UseStaticFiles();
+
+app.MapOpenApi("/openapi/{documentName}.json");
+app.MapHealthApi();
+app.MapWorkflowsApi();
+app.MapActivitiesApi();
+app.MapFallbackToFile("index.html");
+
+await app.RunAsync();
+
+/// <summary>Entry point, visible to the functional tests' WebApplicationFactory.</summary>
+public partial class Program;

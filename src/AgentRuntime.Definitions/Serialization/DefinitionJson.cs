@@ -14,7 +14,7 @@ namespace AgentRuntime.Definitions.Serialization;
 public static class DefinitionJson
 {
     /// <summary>
-    /// Model options: camelCase names, nulls and empty lists/maps omitted, unknown properties refused. Use these (not
+    /// Model options: camelCase names, nulls, false flags and empty lists/maps omitted, unknown properties refused. Use these (not
     /// defaults) to deserialize a definition's <c>CanonicalJson</c> back into a <see cref="WorkflowDefinition"/>.
     /// </summary>
     public static JsonSerializerOptions Options { get; } = Create(indented: false, canonical: false);
@@ -37,6 +37,8 @@ public static class DefinitionJson
                     property.ShouldSerialize = static (_, _) => false;
                 else if (typeof(ICollection).IsAssignableFrom(property.PropertyType) && property.PropertyType != typeof(string))
                     property.ShouldSerialize = static (_, value) => value is ICollection { Count: > 0 };
+                else if (property.PropertyType == typeof(bool) && !property.IsRequired)
+                    property.ShouldSerialize = static (_, value) => value is true; // flags are written only when set
             }
         });
         var options = new JsonSerializerOptions

@@ -10,6 +10,10 @@ public static class PersistenceSetup
         where TContext : DbContext =>
         builder.UseNpgsql(connectionString, o => o.MigrationsHistoryTable("__ef_migrations_history"));
 
+    /// <inheritdoc cref="UseAgentRuntimeDatabase{TContext}(DbContextOptionsBuilder{TContext}, string)"/>
+    public static DbContextOptionsBuilder UseAgentRuntimeDatabase(this DbContextOptionsBuilder builder, string connectionString) =>
+        builder.UseNpgsql(connectionString, o => o.MigrationsHistoryTable("__ef_migrations_history"));
+
     /// <summary>Options for a context on <paramref name="connectionString"/>, for code that runs outside dependency injection.</summary>
     public static DbContextOptions<AgentRuntimeDbContext> OptionsFor(string connectionString) =>
         new DbContextOptionsBuilder<AgentRuntimeDbContext>().UseAgentRuntimeDatabase(connectionString).Options;

@@ -1,0 +1,102 @@
+using System.Text.Json;
+using AgentRuntime.Definitions.Loading;
+using AgentRuntime.Definitions.Validation;
+using Microsoft.EntityFrameworkCore;
+using AgentRuntime.Engine.Persistence;
+
+namespace AgentRuntime.Engine.Workflows;
+
+/// <summary>What storing a definition did.</summary>
+public enum StoreOutcome
+{
+    /// <summary>A new version was stored (and published, if asked).</summary>
+    Created,
+    /// <summary>The content equals the latest version's: nothing new was stored (it may have been published).</summary>
+    Unchanged,
+    /// <summary>The definition has structural errors: nothing was stored.</summary>
+    Rejected,
+}
+
+public sealed record StoreResult(StoreOutcome Outcome, string? WorkflowId, int? Version, bool Published, IReadOnlyList<DefinitionProblem> Problems);
+
+/// <summary>
+/// Stores definitions as immutable, numbered versions. Content is compared by the hash of its canonical JSON, so
+/// re-submitting an unchanged definition (or one that differs only in whitespace or key order) creates no version;
+/// that is what makes the start-up sync of <c>workflows/</c> idempotent across restarts.
+/// </summary>
+public sealed class WorkflowCatalog(AgentRuntimeDbContext db, TimeProvider clock)
+{
+    /// <summary>
+    /// Stores <paramref name="document"/> as a new version unless it equals the latest one, and publishes it when
+    /// <paramref name="publish"/> is set. A definition with errors is refused whole: nothing is stored.
+    /// </summary>
+    public async Task<StoreResult> StoreAsync(DefinitionDocument document, string sourceText, string sourceName, bool publish, string? actor, CancellationToken ct = default)
+    {
+        if (document.HasErrors || document.Definition is null)
+            return new StoreResult(StoreOutcome.Rejected, document.Definition?.Id, null, false, document.Problems);
+
+        var definition = document.Definition;
+        var now = clock.GetUtcNow();
+        var workflow = await db.Set<WorkflowRecord>().FirstOrDefaultAsync(w => w.Id == definition.Id, ct);
+        if (workflow is null)
+        {
+            workflow = new WorkflowRecord { Id = definition.Id, CreatedAt = now, UpdatedAt = now };
+            db.Add(workflow);
+        }
+
+        var latest = workflow.LatestVersion == 0
+            ? null
+            : await db.Set<WorkflowVersionRecord>().FirstOrDefaultAsync(v => v.WorkflowId == workflow.Id && v.Version == workflow.LatestVersion, ct);
+
+        var warnings = document.Problems.Where(p => p.Severity == ProblemSeverity.Warning).ToList();
+        StoreOutcome outcome;
+        WorkflowVersionRecord version;
+        if (latest is not null && latest.ContentHash == document.ContentHash)
+        {
+            outcome = StoreOutcome.Unchanged;
+            version = latest;
+        }
+        else
+        {
+            outcome = StoreOutcome.Created;
+            version = new WorkflowVersionRecord
+            {
+                WorkflowId = workflow.Id,
+                Version = workflow.LatestVersion + 1,
+                ContentHash = document.ContentHash,
+                CanonicalJson = document.CanonicalJson,
+                SourceText = sourceText,
+                SourceFormat = IsJson(sourceName, sourceText) ? "json" : "yaml",
+                SourceName = sourceName,
+                Status = "draft",
+                WarningsJson = JsonSerializer.Serialize(warnings),
+                CreatedBy = actor,
+                CreatedAt = now,
+            };
+            db.Add(version);
+            workflow.LatestVersion = version.Version;
+        }
+
+        if (publish && version.Status != "published")
+        {
+            version.Status = "published";
+            version.PublishedAt = now;
+            workflow.PublishedVersion = version.Version;
+        }
+
+        if (outcome == StoreOutcome.Created || db.ChangeTracker.HasChanges())
+        {
+            workflow.Name = definition.Name ?? workflow.Name;
+            workflow.OwnerName = definition.Owner?.Name;
+            workflow.OwnerEmail = definition.Owner?.Email;
+            workflow.Retired = false;
+            workflow.UpdatedAt = now;
+            await db.SaveChangesAsync(ct);
+        }
+
+        return new StoreResult(outcome, workflow.Id, version.Version, version.Status == "published", document.Problems);
+    }
+
+    private static bool IsJson(string sourceName, string sourceText) =>
+        sourceName.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || sourceText.TrimStart().StartsWith('{');
+}

@@ -1,0 +1,58 @@
+import type { ProblemDetails } from '../model/types';
+
+/** An HTTP error from the host, carrying its RFC 9457 problem details when it sent them. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly problem: ProblemDetails;
+
+  constructor(status: number, problem: ProblemDetails) {
+    super(problem.detail ? `${problem.title ?? 'Request failed'}: ${problem.detail}` : (problem.title ?? 'Request failed'));
+    this.name = 'ApiError';
+    this.status = status;
+    this.problem = problem;
+  }
+
+  get title(): string {
+    return this.problem.title ?? `Request failed (${this.status})`;
+  }
+
+  get detail(): string | undefined {
+    return this.problem.detail;
+  }
+}
+
+/** Reads a failed response as problem details; falls back to the status line when the body is not problem JSON. */
+export async function problemFrom(response: Response): Promise<ProblemDetails> {
+  const type = response.headers.get('content-type') ?? '';
+  if (type.includes('json')) {
+    try {
+      const body: unknown = await response.json();
+      if (body && typeof body === 'object' && !Array.isArray(body)) {
+        const p = body as ProblemDetails;
+        return { ...p, status: typeof p.status === 'number' ? p.status : response.status };
+      }
+    } catch {
+      // not JSON after all: fall through
+    }
+  }
+  return {
+    title: response.statusText ? `${response.status} ${response.statusText}` : `Request failed (${response.status})`,
+    status: response.status,
+  };
+}
+
+export type Fetch = typeof fetch;
+
+/** GETs a JSON resource from the host (relative URL), throwing ApiError for non-2xx responses. */
+export async function getJson<T>(path: string, init: { signal?: AbortSignal; fetch?: Fetch } = {}): Promise<T> {
+  const doFetch = init.fetch ?? fetch;
+  let response: Response;
+  try {
+    response = await doFetch(path, { headers: { accept: 'application/json' }, signal: init.signal });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError(0, { title: 'The host cannot be reached', detail: e instanceof Error ? e.message : String(e) });
+  }
+  if (!response.ok) throw new ApiError(response.status, await problemFrom(response));
+  return (await response.json()) as T;
+}

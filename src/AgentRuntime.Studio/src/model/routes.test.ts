@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { hrefFor, parseRoute } from './routes';
+
+describe('routes', () => {
+  it('opens on the workflow list', () => {
+    expect(parseRoute('')).toEqual({ name: 'workflows' });
+    expect(parseRoute('#/')).toEqual({ name: 'workflows' });
+    expect(parseRoute('#/workflows/')).toEqual({ name: 'workflows' });
+  });
+
+  it('parses a workflow id, decoding it', () => {
+    expect(parseRoute('#/workflows/refunds')).toEqual({ name: 'workflow', id: 'refunds' });
+    expect(parseRoute('#/workflows/a%2Fb%20c')).toEqual({ name: 'workflow', id: 'a/b c' });
+  });
+
+  it('round-trips through hrefFor', () => {
+    for (const id of ['refunds', 'a/b c', 'ünï']) {
+      expect(parseRoute(hrefFor({ name: 'workflow', id }))).toEqual({ name: 'workflow', id });
+    }
+    expect(parseRoute(hrefFor({ name: 'workflows' }))).toEqual({ name: 'workflows' });
+  });
+
+  it('says not found for anything else', () => {
+    expect(parseRoute('#/nope')).toEqual({ name: 'not-found', path: '/nope' });
+    expect(parseRoute('#/workflows/a/b')).toEqual({ name: 'not-found', path: '/workflows/a/b' });
+    expect(parseRoute('#/workflows/%E0%A4%A')).toEqual({ name: 'not-found', path: '/workflows/%E0%A4%A' });
+  });
+});

@@ -1,0 +1,32 @@
+// The Studio's client-side routes, carried in the URL's hash (`#/workflows/refunds`) so the host needs no
+// server-side routing beyond serving index.html. Pure functions; the React hook lives in ui/router.ts.
+
+export type Route =
+  | { name: 'workflows' }
+  | { name: 'workflow'; id: string }
+  | { name: 'not-found'; path: string };
+
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#/, '').replace(/^\/+/, '').replace(/\/+$/, '');
+  const parts = path === '' ? [] : path.split('/');
+  if (parts.length === 0 || (parts.length === 1 && parts[0] === 'workflows')) return { name: 'workflows' };
+  if (parts.length === 2 && parts[0] === 'workflows' && parts[1]) {
+    try {
+      return { name: 'workflow', id: decodeURIComponent(parts[1]) };
+    } catch {
+      return { name: 'not-found', path: '/' + path };
+    }
+  }
+  return { name: 'not-found', path: '/' + path };
+}
+
+export function hrefFor(route: Route): string {
+  switch (route.name) {
+    case 'workflows':
+      return '#/workflows';
+    case 'workflow':
+      return `#/workflows/${encodeURIComponent(route.id)}`;
+    case 'not-found':
+      return `#${route.path}`;
+  }
+}

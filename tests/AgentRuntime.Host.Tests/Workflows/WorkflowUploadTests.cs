@@ -1,0 +1,140 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using AgentRuntime.Host.Tests.Infrastructure;
+using AgentRuntime.Testing;
+
+namespace AgentRuntime.Host.Tests.Workflows;
+
+/// <summary>
+/// Uploads: bad input gets a 4xx problem that says what and where, nothing is stored, and the server stays up.
+/// </summary>
+public sealed class WorkflowUploadTests : IAsyncLifetime
+{
+    private HostFactory _host = null!;
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await HostFactory.CreateAsync("upload");
+        _client = _host.CreateClient();
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private static string Sample => File.ReadAllText(Path.Combine(RepoPaths.Workflows, "customer-refund.yaml"));
+
+    private Task<HttpResponseMessage> PostAsync(string body, string contentType = "application/yaml", string query = "") =>
+        _client.PostAsync($"/api/v1/workflows{query}", new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue(contentType)));
+
+    [Fact]
+    public async Task Valid_upload_creates_a_version_publishes_on_request_and_an_identical_upload_creates_none()
+    {
+        var created = await PostAsync(Sample, query: "?publish=true&fileName=customer-refund.yaml");
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var body = (await created.Content.ReadFromJsonAsync<JsonNode>())!;
+        Assert.Equal(1, (int)body["version"]!);
+        Assert.True((bool)body["published"]!);
+
+        var again = await PostAsync(Sample, query: "?publish=true");
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("unchanged", (string?)(await again.Content.ReadFromJsonAsync<JsonNode>())!["outcome"]);
+
+        var draft = await PostAsync(Sample.Replace("name: Customer refund", "name: Customer refund (draft)", StringComparison.Ordinal));
+        var draftBody = (await draft.Content.ReadFromJsonAsync<JsonNode>())!;
+        Assert.Equal(HttpStatusCode.Created, draft.StatusCode);
+        Assert.Equal(2, (int)draftBody["version"]!);
+        Assert.False((bool)draftBody["published"]!);
+
+        var detail = (await _client.GetFromJsonAsync<JsonNode>("/api/v1/workflows/customer-refund"))!;
+        Assert.Equal(1, (int?)detail["publishedVersion"]); // the draft did not replace the published version
+        Assert.Equal(2, (int)detail["latestVersion"]!);
+    }
+
+    [Theory]
+    [InlineData("\u0001\u0002garbage: [unclosed")]
+    [InlineData("just a scalar")]
+    [InlineData("{\"id\": \"x\", ")]
+    public async Task Garbage_is_refused_with_422_problems_that_carry_a_position(string garbage)
+    {
+        var response = await PostAsync(garbage);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = (await response.Content.ReadFromJsonAsync<JsonNode>())!;
+        var first = problem["problems"]!.AsArray()[0]!;
+        Assert.True((int)first["line"]! >= 1);
+        Assert.False(string.IsNullOrWhiteSpace((string?)first["message"]));
+        await AssertStillUpAndEmptyAsync();
+    }
+
+    [Fact]
+    public async Task Non_utf8_bytes_are_refused_with_400_naming_the_offset()
+    {
+        var content = new ByteArrayContent([(byte)'i', (byte)'d', (byte)':', 0xC3, 0x28]);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/yaml");
+        var response = await _client.PostAsync("/api/v1/workflows", content);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("UTF-8", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_10_MB_body_is_refused_with_413_and_the_limit()
+    {
+        var huge = "# " + new string('x', 10 * 1024 * 1024);
+        var response = await PostAsync(huge);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        var problem = (await response.Content.ReadFromJsonAsync<JsonNode>())!;
+        Assert.Contains("1048576", (string?)problem["detail"], StringComparison.Ordinal);
+        await AssertStillUpAndEmptyAsync();
+    }
+
+    [Fact]
+    public async Task A_definition_with_10000_nodes_is_refused_with_the_node_limit()
+    {
+        var sb = new StringBuilder("id: huge\nflowchart:\n  nodes:\n");
+        for (var i = 0; i < 10_000; i++) sb.Append("    - {id: n").Append(i).Append(", type: end}\n");
+        var response = await PostAsync(sb.ToString());
+        Assert.True((int)response.StatusCode is >= 400 and < 500, $"status {(int)response.StatusCode}");
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("nodes", text, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("500", text, StringComparison.Ordinal); // the limit is named
+        await AssertStillUpAndEmptyAsync();
+    }
+
+    [Fact]
+    public async Task A_dangling_edge_is_refused_with_its_json_path_and_line()
+    {
+        var broken = Sample + "";
+        var lines = broken.Split('\n').ToList();
+        var edgesAt = lines.FindIndex(l => l.TrimEnd() == "  edges:");
+        Assert.True(edgesAt > 0, "sample has a flowchart.edges block");
+        lines.Insert(edgesAt + 1, "    - from: propose.done");
+        lines.Insert(edgesAt + 2, "      to: nowhere");
+        var response = await PostAsync(string.Join('\n', lines));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var problems = (await response.Content.ReadFromJsonAsync<JsonNode>())!["problems"]!.AsArray();
+        var dangling = problems.Single(p => ((string?)p!["path"])!.StartsWith("$.flowchart.edges[0]", StringComparison.Ordinal) && (string?)p["severity"] == "error")!;
+        Assert.Equal(edgesAt + 3, (int)dangling["line"]!); // 1-based line of "to: nowhere"
+        Assert.Contains("nowhere", (string?)dangling["message"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_reports_problems_without_storing_anything()
+    {
+        var response = await _client.PostAsync("/api/v1/workflows/validate",
+            new StringContent(Sample, Encoding.UTF8, new MediaTypeHeaderValue("application/yaml")));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = (await response.Content.ReadFromJsonAsync<JsonNode>())!;
+        Assert.True((bool)body["valid"]!);
+        await AssertStillUpAndEmptyAsync();
+    }
+
+    private async Task AssertStillUpAndEmptyAsync()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/health/live")).StatusCode);
+        var list = await _client.GetFromJsonAsync<JsonArray>("/api/v1/workflows");
+        Assert.Empty(list!);
+    }
+}

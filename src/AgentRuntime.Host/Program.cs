@@ -1,9 +1,12 @@
 using AgentRuntime.Definitions.Activities;
+using AgentRuntime.Engine;
 using AgentRuntime.Engine.Persistence;
 using AgentRuntime.Engine.Workflows;
 using AgentRuntime.Host.Activities;
 using AgentRuntime.Host.Database;
 using AgentRuntime.Host.Health;
+using AgentRuntime.Host.Incidents;
+using AgentRuntime.Host.Instances;
 using AgentRuntime.Host.Workflows;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -29,6 +32,7 @@ builder.Services.AddScoped<WorkflowCatalog>();
 // Hosted services start in registration order: migrate first, then sync the workflows folder.
 builder.Services.AddHostedService<MigrationHostedService>();
 builder.Services.AddHostedService<WorkflowSyncService>();
+builder.Services.AddAgentRuntimeEngine(o => { o.ConnectionString = connectionString; builder.Configuration.GetSection(EngineOptions.SectionName).Bind(o); });
 
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
@@ -45,6 +49,8 @@ app.MapOpenApi("/openapi/{documentName}.json");
 app.MapHealthApi();
 app.MapWorkflowsApi();
 app.MapActivitiesApi();
+app.MapInstancesApi();
+app.MapIncidentsApi();
 app.MapFallbackToFile("index.html");
 
 await app.RunAsync();

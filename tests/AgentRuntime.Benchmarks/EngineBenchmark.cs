@@ -45,13 +45,18 @@ internal static class EngineBenchmark
         {
             var cs = await CreateDatabaseAsync(admin);
             Console.WriteLine($"instances={instances} concurrency={concurrency} durable={(server is null ? "as configured" : "yes (fsync on, synchronous_commit on)")} cores={Environment.ProcessorCount}");
-            var insertTps = await InsertLoopAsync(cs, concurrency, TimeSpan.FromSeconds(10));
-            Console.WriteLine($"one-row INSERT: {insertTps:F0} TPS");
+            // The machine may be shared: INSERT TPS is measured before and after the engine runs, and the mean is the reference.
+            var before = await InsertLoopAsync(cs, concurrency, TimeSpan.FromSeconds(8));
+            Console.WriteLine($"one-row INSERT (before): {before:F0} TPS");
+            var rates = new List<(string Mode, double Rate)>();
             foreach (var m in mode == "both" ? new[] { "queued", "inline" } : [mode])
-            {
-                var rate = await EngineAsync(cs, instances, concurrency, m);
+                rates.Add((m, await EngineAsync(cs, instances, concurrency, m)));
+            var after = await InsertLoopAsync(cs, concurrency, TimeSpan.FromSeconds(8));
+            Console.WriteLine($"one-row INSERT (after):  {after:F0} TPS");
+            var insertTps = (before + after) / 2;
+            Console.WriteLine($"one-row INSERT (mean):   {insertTps:F0} TPS");
+            foreach (var (m, rate) in rates)
                 Console.WriteLine($"engine ({m}): {rate:F0} instances/s   ratio to INSERT TPS: {rate / insertTps:F2} (goal ≥ 0.25)");
-            }
             return 0;
         }
         finally

@@ -90,7 +90,7 @@ public sealed class ActivityContext
 
     public double? GetNumber(string name) => RawInput(name) switch
     {
-        JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.GetValue<double>(),
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => Instances.InputValidator.ToDouble(v),
         JsonValue v when v.GetValueKind() == JsonValueKind.String && double.TryParse(v.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, out var d) => d,
         _ => null,
     };

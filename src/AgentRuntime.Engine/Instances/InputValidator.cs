@@ -57,7 +57,7 @@ public static class InputValidator
             }
             if (kind == JsonValueKind.Number)
             {
-                var n = value.GetValue<double>();
+                var n = ToDouble(value);
                 if (field.Minimum is { } min && n < min) errors.Add(new InputError(name, $"must be ≥ {min}"));
                 if (field.Maximum is { } max && n > max) errors.Add(new InputError(name, $"must be ≤ {max}"));
             }
@@ -67,9 +67,13 @@ public static class InputValidator
         return errors;
     }
 
+    /// <summary>Any JSON number as a double, whether the node was parsed (JsonElement) or built in code (int, long, decimal…).</summary>
+    internal static double ToDouble(JsonNode value) =>
+        double.Parse(value.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
+
     private static bool IsInteger(JsonNode value)
     {
-        var d = value.GetValue<double>();
+        var d = ToDouble(value);
         return Math.Abs(d % 1) < double.Epsilon;
     }
 }

@@ -139,8 +139,9 @@ internal sealed class InstanceRecordConfiguration : IEntityTypeConfiguration<Ins
         b.HasIndex(x => x.ReadyAt).HasDatabaseName("ix_workflow_instances_ready").HasFilter("ready_at IS NOT NULL");
         b.HasIndex(x => new { x.WorkflowId, x.Status, x.CreatedAt }).HasDatabaseName("ix_workflow_instances_workflow_status");
         b.HasIndex(x => new { x.Status, x.CreatedAt }).HasDatabaseName("ix_workflow_instances_status");
-        // Pinning: an instance references the immutable version it runs on (published versions cannot be deleted).
-        b.HasOne<Workflows.WorkflowVersionRecord>().WithMany().HasForeignKey(x => new { x.WorkflowId, x.Version }).OnDelete(DeleteBehavior.Restrict);
+        // Pinning: (workflow_id, version) names the immutable version the instance runs on; the engine resolves it before
+        // inserting and published versions cannot be deleted (trigger). No foreign key on purpose: every concurrent start
+        // would take FOR KEY SHARE on the same workflow_versions row (multixact contention on the hot path).
     }
 }
 

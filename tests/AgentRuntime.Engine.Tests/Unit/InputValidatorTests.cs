@@ -43,6 +43,14 @@ public sealed class InputValidatorTests
     }
 
     [Fact]
+    public void Numbers_built_in_code_are_checked_like_parsed_ones()
+    {
+        // Why: API input is parsed JSON, but an embedding caller may build the input with int/long values.
+        var input = new JsonObject { ["orderId"] = "o1", ["amount"] = 20_000, ["count"] = 2L };
+        Assert.Equal("amount", Assert.Single(InputValidator.Validate(Spec, input)).Field);
+    }
+
+    [Fact]
     public void A_non_object_input_is_refused()
     {
         Assert.Equal("$", Assert.Single(InputValidator.Validate(Spec, JsonNode.Parse("[1,2]"))).Field);

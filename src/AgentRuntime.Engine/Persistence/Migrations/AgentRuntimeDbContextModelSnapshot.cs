@@ -379,8 +379,6 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                     b.HasIndex("Status", "CreatedAt")
                         .HasDatabaseName("ix_workflow_instances_status");
 
-                    b.HasIndex("WorkflowId", "Version");
-
                     b.HasIndex("WorkflowId", "Status", "CreatedAt")
                         .HasDatabaseName("ix_workflow_instances_workflow_status");
 
@@ -638,15 +636,6 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                     b.HasIndex("WorkflowId", "ContentHash");
 
                     b.ToTable("workflow_versions", (string)null);
-                });
-
-            modelBuilder.Entity("AgentRuntime.Engine.Instances.InstanceRecord", b =>
-                {
-                    b.HasOne("AgentRuntime.Engine.Workflows.WorkflowVersionRecord", null)
-                        .WithMany()
-                        .HasForeignKey("WorkflowId", "Version")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
                 });
 
             modelBuilder.Entity("AgentRuntime.Engine.Workflows.WorkflowVersionRecord", b =>

@@ -27,6 +27,8 @@ internal sealed class InstanceRun
     public required long LeaseToken { get; init; }
     /// <summary>True until the first commit of an instance started inline: that commit inserts the row.</summary>
     public bool IsNew { get; set; }
+    /// <summary>The first insert must find <see cref="Version"/> still published (a start on "the published version").</summary>
+    public bool RequirePublished { get; init; }
     public required JsonNode? Input { get; init; }
     public required JsonObject Vars { get; init; }
     public required JsonObject Outputs { get; init; }

@@ -26,12 +26,23 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource, EngineOptions o
         Guid Id, string WorkflowId, int Version, string Status, string? HoldReason, long LeaseToken,
         string Input, string Variables, string Outputs, string State, DateTimeOffset CreatedAt, List<PendingMessage> Messages);
 
-    public async Task InsertQueuedAsync(Guid id, string workflowId, int version, JsonNode? input, JsonObject vars, InstanceState state, CancellationToken ct)
+    /// <summary>
+    /// The guard of a start on "the published version": the insert happens only if <c>$version</c> is still the
+    /// published version at commit time, checked inside the same statement (no extra round trip). Otherwise the
+    /// statement divides by zero on purpose and the start is retried with a fresh lookup.
+    /// </summary>
+    private const string PublishedGuard = "EXISTS (SELECT 1 FROM workflows WHERE id = $16 AND published_version = $17 AND NOT retired)";
+
+    public async Task InsertQueuedAsync(Guid id, string workflowId, int version, JsonNode? input, JsonObject vars, InstanceState state, bool requirePublished, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        await using var cmd = dataSource.CreateCommand("""
-            INSERT INTO workflow_instances (id, workflow_id, version, status, input, variables, outputs, state, created_at, updated_at, ready_at, lease_token, slice_count)
-            VALUES ($1, $2, $3, 'running', $4, $5, '{}', $6, $7, $7, $7, 0, 0)
+        await using var cmd = dataSource.CreateCommand($"""
+            WITH i AS (
+              INSERT INTO workflow_instances (id, workflow_id, version, status, input, variables, outputs, state, created_at, updated_at, ready_at, lease_token, slice_count)
+              SELECT $1, $2, $3, 'running', $4, $5, '{"{}"}', $6, $7, $7, $7, 0, 0
+               WHERE {(requirePublished ? PublishedGuard.Replace("$16", "$2", StringComparison.Ordinal).Replace("$17", "$3", StringComparison.Ordinal) : "true")}
+              RETURNING 1)
+            SELECT 1 / count(*) FROM i
             """);
         cmd.Parameters.Add(P(id));
         cmd.Parameters.Add(P(workflowId));
@@ -40,7 +51,14 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource, EngineOptions o
         cmd.Parameters.Add(Jsonb(vars.ToJsonString()));
         cmd.Parameters.Add(Jsonb(state.Serialize()));
         cmd.Parameters.Add(P(now));
-        await cmd.ExecuteNonQueryAsync(ct);
+        try
+        {
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState == FencingViolation)
+        {
+            throw new PublishedVersionChangedException(workflowId, e);
+        }
     }
 
     /// <summary>Claims up to <paramref name="max"/> runnable instances for this host, with their pending messages.</summary>
@@ -135,10 +153,14 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource, EngineOptions o
         NpgsqlBatchCommand row;
         if (run.IsNew)
         {
-            row = new NpgsqlBatchCommand("""
-                INSERT INTO workflow_instances (status, hold_reason, waiting_on, variables, outputs, state, output, error, updated_at, completed_at,
-                    ready_at, lease_owner, lease_expires_at, id, lease_token, workflow_id, version, input, created_at, slice_count)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1)
+            row = new NpgsqlBatchCommand($"""
+                WITH i AS (
+                  INSERT INTO workflow_instances (status, hold_reason, waiting_on, variables, outputs, state, output, error, updated_at, completed_at,
+                      ready_at, lease_owner, lease_expires_at, id, lease_token, workflow_id, version, input, created_at, slice_count)
+                  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1
+                   WHERE {(run.RequirePublished ? PublishedGuard : "true")}
+                  RETURNING 1)
+                SELECT 1 / count(*) FROM i
                 """);
         }
         else
@@ -245,6 +267,7 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource, EngineOptions o
         }
         catch (PostgresException e) when (e.SqlState == FencingViolation)
         {
+            if (run.IsNew) throw new PublishedVersionChangedException(run.WorkflowId, e);
             throw new LeaseLostException(run.Id, e);
         }
         run.IsNew = false;
@@ -330,6 +353,10 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource, EngineOptions o
 
     internal static string? Truncate(string? s, int max) => s is null || s.Length <= max ? s : s[..max];
 }
+
+/// <summary>A start raced a publish (or retirement): the version it ran on is no longer the published one. Nothing was stored.</summary>
+public sealed class PublishedVersionChangedException(string workflowId, Exception? inner = null)
+    : Exception($"The published version of workflow '{workflowId}' changed while the instance was starting.", inner);
 
 /// <summary>The instance's lease was taken over by another host: this host's slice was rolled back, nothing was written.</summary>
 public sealed class LeaseLostException(Guid instanceId, Exception? inner = null)

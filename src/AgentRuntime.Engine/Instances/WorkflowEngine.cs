@@ -47,7 +47,32 @@ public sealed class WorkflowEngine
     public async Task<StartResult> StartAsync(string workflowId, JsonNode? input, StartOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new StartOptions();
-        var version = options.Version ?? await PublishedVersionAsync(workflowId, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            // The published version is cached; the insert itself re-checks it (same statement), so a start never lands
+            // on a version that is no longer published: on a mismatch the cache is dropped and the start runs again.
+            var cached = options.Version is null && attempt == 1 && _published.TryGetValue(workflowId, out var v) ? v : (int?)null;
+            var version = options.Version ?? cached ?? await PublishedVersionAsync(workflowId, cancellationToken);
+            if (options.Version is null) _published[workflowId] = version;
+            try
+            {
+                return await StartOnAsync(workflowId, version, options.Version is null, input, options, cancellationToken);
+            }
+            catch (PublishedVersionChangedException) when (attempt < 3)
+            {
+                _published.TryRemove(workflowId, out _);
+            }
+            catch (PublishedVersionChangedException)
+            {
+                throw new WorkflowNotStartableException(workflowId, "its published version keeps changing or it was retired");
+            }
+        }
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _published = new(StringComparer.Ordinal);
+
+    private async Task<StartResult> StartOnAsync(string workflowId, int version, bool requirePublished, JsonNode? input, StartOptions options, CancellationToken cancellationToken)
+    {
         var workflow = await _definitions.GetAsync(workflowId, version, cancellationToken);
         var errors = InputValidator.Validate(workflow.Definition.Input, input);
         if (errors.Count > 0) throw new InputValidationException(errors);
@@ -65,6 +90,7 @@ public sealed class WorkflowEngine
             CreatedAt = _clock.GetUtcNow(),
             LeaseToken = 0,
             IsNew = true,
+            RequirePublished = requirePublished,
             Input = input,
             Vars = vars,
             Outputs = [],
@@ -80,7 +106,7 @@ public sealed class WorkflowEngine
 
         if (!options.RunInline)
         {
-            await _store.InsertQueuedAsync(id, workflowId, version, input, vars, state, cancellationToken);
+            await _store.InsertQueuedAsync(id, workflowId, version, input, vars, state, requirePublished, cancellationToken);
             _signal.Notify();
             return new StartResult(id, workflowId, version, InstanceStatus.Running);
         }

@@ -311,4 +311,17 @@ public sealed class ExecutionTests
         Assert.Equal(0, await host.CountAsync("SELECT count(*) FROM workflow_instances"));
         await Assert.ThrowsAsync<WorkflowNotFoundException>(() => host.Engine.StartAsync("nope", null));
     }
+
+    [Fact]
+    public async Task A_start_never_lands_on_a_version_that_is_no_longer_published()
+    {
+        // Why: the published version is cached per host to save a round trip per start; the insert re-checks it in
+        // the same statement, so a retirement (or a publish on another host) is honoured at once.
+        await using var host = await EngineTestHost.StartAsync("retired");
+        await host.PublishAsync(ReferenceWorkflows.StraightThrough);
+        await host.Engine.StartAsync("reference", Input("""{"amount": 1}""")); // warms the cache
+        await host.CountAsync("WITH u AS (UPDATE workflows SET retired = true RETURNING 1) SELECT count(*) FROM u");
+        await Assert.ThrowsAsync<WorkflowNotStartableException>(() => host.Engine.StartAsync("reference", Input("""{"amount": 1}"""), new StartOptions { RunInline = true }));
+        Assert.Equal(1, await host.CountAsync("SELECT count(*) FROM workflow_instances"));
+    }
 }

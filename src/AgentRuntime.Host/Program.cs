@@ -1,5 +1,6 @@
 using AgentRuntime.Definitions.Activities;
 using AgentRuntime.Engine.Audit;
+using AgentRuntime.Engine;
 using AgentRuntime.Engine.Persistence;
 using AgentRuntime.Engine.Workflows;
 using AgentRuntime.Host.Activities;
@@ -7,6 +8,8 @@ using AgentRuntime.Host.Audit;
 using AgentRuntime.Host.Database;
 using AgentRuntime.Host.Health;
 using AgentRuntime.Host.Identity;
+using AgentRuntime.Host.Incidents;
+using AgentRuntime.Host.Instances;
 using AgentRuntime.Host.Workflows;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -34,6 +37,7 @@ builder.AddAgentRuntimeIdentity();
 // Hosted services start in registration order: migrate first, then sync the workflows folder.
 builder.Services.AddHostedService<MigrationHostedService>();
 builder.Services.AddHostedService<WorkflowSyncService>();
+builder.Services.AddAgentRuntimeEngine(o => { o.ConnectionString = connectionString; builder.Configuration.GetSection(EngineOptions.SectionName).Bind(o); });
 
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
@@ -52,6 +56,8 @@ app.MapHealthApi();
 app.MapWorkflowsApi();
 app.MapActivitiesApi();
 app.MapAuditApi();
+app.MapInstancesApi();
+app.MapIncidentsApi();
 app.MapFallbackToFile("index.html");
 
 await app.RunAsync();

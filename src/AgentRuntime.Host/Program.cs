@@ -29,7 +29,8 @@ builder.Services.AddOptions<WorkflowFilesOptions>().BindConfiguration(WorkflowFi
 builder.Services.AddOptions<DefinitionUploadOptions>().BindConfiguration(DefinitionUploadOptions.SectionName)
     .Validate(o => o.MaxBytes > 0, "Definitions:MaxBytes must be positive").ValidateOnStart();
 
-builder.Services.AddSingleton(ActivityCatalog.BuiltIn);
+// The catalog the validator, schema and Studio palette use: built-ins plus every activity class the engine registered.
+builder.Services.AddSingleton(sp => sp.GetRequiredService<AgentRuntime.Engine.Activities.ActivityRegistry>().Catalog);
 builder.Services.AddScoped<WorkflowCatalog>();
 builder.Services.AddAuditTrail(connectionString);
 builder.AddAgentRuntimeIdentity();

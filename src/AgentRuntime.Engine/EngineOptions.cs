@@ -35,5 +35,8 @@ public sealed class EngineOptions
     /// <summary>Journal input/output above this many characters is stored truncated.</summary>
     public int JournalPayloadLimit { get; set; } = 4096;
 
+    /// <summary>Fields whose values are masked in journal input/output (any depth, case-insensitive), e.g. password, ssn.</summary>
+    public IReadOnlyList<string> RedactFields { get; set; } = [];
+
     internal TimeSpan EffectiveHeartbeat => HeartbeatInterval ?? LeaseDuration / 3;
 }

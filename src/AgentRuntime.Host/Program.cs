@@ -10,6 +10,8 @@ using AgentRuntime.Host.Health;
 using AgentRuntime.Host.Identity;
 using AgentRuntime.Host.Incidents;
 using AgentRuntime.Host.Instances;
+using AgentRuntime.Host.Security;
+using AgentRuntime.Host.Security.ApiKeys;
 using AgentRuntime.Host.Workflows;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -34,32 +36,47 @@ builder.Services.AddSingleton(sp => sp.GetRequiredService<AgentRuntime.Engine.Ac
 builder.Services.AddScoped<WorkflowCatalog>();
 builder.Services.AddAuditTrail(connectionString);
 builder.AddAgentRuntimeIdentity();
+builder.Services.AddAgentRuntimeHardening(builder.Configuration);
+builder.Services.AddAgentRuntimeRateLimits(builder.Configuration);
 
 // Hosted services start in registration order: migrate first, then sync the workflows folder.
 builder.Services.AddHostedService<MigrationHostedService>();
+builder.Services.AddHostedService<ApiKeyBootstrap>();
 builder.Services.AddHostedService<WorkflowSyncService>();
-builder.Services.AddAgentRuntimeEngine(o => { o.ConnectionString = connectionString; builder.Configuration.GetSection(EngineOptions.SectionName).Bind(o); });
+builder.Services.AddAgentRuntimeEngine(o =>
+{
+    o.ConnectionString = connectionString;
+    builder.Configuration.GetSection(EngineOptions.SectionName).Bind(o);
+    // Redaction:Fields=[password,ssn,cardNumber]: those fields' values never reach the journal.
+    if (builder.Configuration.GetSection("Redaction:Fields").Get<string[]>() is { Length: > 0 } redact) o.RedactFields = redact;
+});
 
-builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
-builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 16 * 1024 * 1024);
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = builder.Configuration.GetValue<long?>("Security:MaxRequestBodyBytes") ?? new HardeningOptions().MaxRequestBodyBytes);
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
+app.UseAgentRuntimeHardening();
+app.UseAgentRuntimeExceptionHandler();
 app.UseStatusCodePages();
 app.UseDefaultFiles();
-app.UseStaticFiles();
+app.UseStaticFiles(); // the Studio's files: public (they hold no data), served before authentication
+app.UseRouting();
 app.UseAuthentication();
+app.UseRateLimiter(); // after authentication: limits are per identity
+app.UseAuthorization();
 
-app.MapOpenApi("/openapi/{documentName}.json");
+// Every endpoint names a policy from Security/Policies.cs or is explicitly anonymous; the role-matrix test enforces it.
+app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapHealthApi();
+app.MapAuthApi();
+app.MapApiKeysApi();
 app.MapWorkflowsApi();
 app.MapActivitiesApi();
 app.MapAuditApi();
 app.MapInstancesApi();
 app.MapIncidentsApi();
-app.MapFallbackToFile("index.html");
+app.MapFallbackToFile("index.html").AllowAnonymous();
 
 await app.RunAsync();
 

@@ -30,6 +30,7 @@ internal sealed class SliceExecutor(
     ILogger<SliceExecutor> logger)
 {
     private readonly IExecutionGate[] _gates = gates.ToArray();
+    private readonly PayloadRedactor _redactor = new(options.RedactFields);
     private readonly ConcurrentDictionary<NodeDefinition, ResiliencePipeline> _pipelines = new(ReferenceEqualityComparer.Instance);
 
     public async Task RunAsync(InstanceRun run, CancellationToken ct)
@@ -397,7 +398,7 @@ internal sealed class SliceExecutor(
     private string? Cap(JsonNode? node)
     {
         if (node is null) return null;
-        var json = node.ToJsonString();
+        var json = _redactor.Redact(node)!.ToJsonString();
         if (json.Length <= options.JournalPayloadLimit) return json;
         return new JsonObject { ["truncated"] = true, ["size"] = json.Length, ["preview"] = json[..options.JournalPayloadLimit] }.ToJsonString();
     }

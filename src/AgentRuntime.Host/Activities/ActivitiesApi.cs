@@ -1,4 +1,5 @@
 using AgentRuntime.Definitions.Activities;
+using AgentRuntime.Host.Security;
 
 namespace AgentRuntime.Host.Activities;
 
@@ -16,7 +17,7 @@ public static class ActivitiesApi
                     a.Inputs.Select(i => new InputView(i.Name, ToKebab(i.Kind.ToString()), i.Required, i.Description)).ToList(),
                     a.Ports.Select(p => new PortView(p.Name, p.Required, p.Description)).ToList(),
                     a.DynamicPorts is not null, a.IsTerminal))))
-            .WithTags("Workflows").WithName("ListActivities");
+            .WithTags("Workflows").WithName("ListActivities").RequireAuthorization(Policies.Reader);
         return app;
     }
 

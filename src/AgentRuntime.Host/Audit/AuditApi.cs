@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using AgentRuntime.Engine.Audit;
 using AgentRuntime.Host.Problems;
+using AgentRuntime.Host.Security;
 
 namespace AgentRuntime.Host.Audit;
 
@@ -25,7 +26,7 @@ public static class AuditApi
 
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/audit").WithTags("Audit");
+        var group = app.MapGroup("/api/v1/audit").WithTags("Audit").RequireAuthorization(Policies.Auditor);
         group.MapGet("/", ListAsync).WithName("ListAuditEntries");
         group.MapGet("/verify", VerifyAsync).WithName("VerifyAuditTrail");
         group.MapGet("/export", Export).WithName("ExportAuditTrail").Produces(StatusCodes.Status200OK, contentType: "application/x-ndjson");

@@ -2,6 +2,7 @@ using AgentRuntime.Engine.Incidents;
 using AgentRuntime.Engine.Instances;
 using AgentRuntime.Host.Instances;
 using AgentRuntime.Host.Problems;
+using AgentRuntime.Host.Security;
 
 namespace AgentRuntime.Host.Incidents;
 
@@ -13,14 +14,14 @@ public static class IncidentsApi
 {
     public static IEndpointRouteBuilder MapIncidentsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/incidents", ListAsync).WithTags("Incidents").WithSummary("Incidents, newest first (?status=open for the queue).");
-        app.MapGet("/api/v1/incidents/{id:guid}", GetAsync).WithTags("Incidents");
+        app.MapGet("/api/v1/incidents", ListAsync).WithTags("Incidents").RequireAuthorization(Policies.Reader).WithSummary("Incidents, newest first (?status=open for the queue).");
+        app.MapGet("/api/v1/incidents/{id:guid}", GetAsync).WithTags("Incidents").RequireAuthorization(Policies.Reader);
         app.MapPost("/api/v1/incidents/{id:guid}/retry", (Guid id, WorkflowEngine engine, CancellationToken ct) =>
-            Answer(id, engine.RetryIncidentAsync(id, ct))).WithTags("Incidents");
-        app.MapPost("/api/v1/incidents/{id:guid}/skip", SkipAsync).WithTags("Incidents")
+            Answer(id, engine.RetryIncidentAsync(id, ct))).WithTags("Incidents").RequireAuthorization(Policies.Operator);
+        app.MapPost("/api/v1/incidents/{id:guid}/skip", SkipAsync).WithTags("Incidents").RequireAuthorization(Policies.Operator)
             .WithSummary("Continues the path along a named port without running the node again. Port: ?port= or body {\"port\": …}.");
         app.MapPost("/api/v1/incidents/{id:guid}/cancel", (Guid id, WorkflowEngine engine, CancellationToken ct) =>
-            Answer(id, engine.CancelIncidentAsync(id, ct))).WithTags("Incidents");
+            Answer(id, engine.CancelIncidentAsync(id, ct))).WithTags("Incidents").RequireAuthorization(Policies.Operator);
         return app;
     }
 

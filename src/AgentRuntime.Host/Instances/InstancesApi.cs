@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentRuntime.Engine.Instances;
 using AgentRuntime.Host.Problems;
+using AgentRuntime.Host.Security;
 
 namespace AgentRuntime.Host.Instances;
 
@@ -13,11 +14,11 @@ public static class InstancesApi
 {
     public static IEndpointRouteBuilder MapInstancesApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/workflows/{id}/instances", StartAsync).WithTags("Instances")
+        app.MapPost("/api/v1/workflows/{id}/instances", StartAsync).WithTags("Instances").RequireAuthorization(Policies.Requester)
             .WithSummary("Starts an instance on the workflow's published version. Body: the input JSON. ?mode=inline runs its first slice before answering.");
-        app.MapGet("/api/v1/instances/{id:guid}", GetAsync).WithTags("Instances");
-        app.MapGet("/api/v1/instances", ListAsync).WithTags("Instances");
-        app.MapPost("/api/v1/instances/{id:guid}/signals/{name}", SignalAsync).WithTags("Instances")
+        app.MapGet("/api/v1/instances/{id:guid}", GetAsync).WithTags("Instances").RequireAuthorization(Policies.Reader);
+        app.MapGet("/api/v1/instances", ListAsync).WithTags("Instances").RequireAuthorization(Policies.Reader);
+        app.MapPost("/api/v1/instances/{id:guid}/signals/{name}", SignalAsync).WithTags("Instances").RequireAuthorization(Policies.Requester)
             .WithSummary("Delivers a named signal (body: optional JSON payload). A wait on that name resumes; an early signal is buffered.");
         return app;
     }

@@ -27,6 +27,7 @@ internal sealed class WorkflowSyncService(
     IServiceScopeFactory scopes,
     IOptions<WorkflowFilesOptions> options,
     ActivityCatalog activities,
+    DefinitionLimits limits,
     ILogger<WorkflowSyncService> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -43,7 +44,7 @@ internal sealed class WorkflowSyncService(
         {
             var text = await File.ReadAllTextAsync(file, cancellationToken);
             var relative = Path.GetRelativePath(dir, file);
-            var document = DefinitionDocument.Parse(text, relative, activities);
+            var document = DefinitionDocument.Parse(text, relative, activities, limits);
             if (document.HasErrors)
             {
                 foreach (var p in document.Problems) logger.LogError("Not loaded: {Problem}", p.ToString());

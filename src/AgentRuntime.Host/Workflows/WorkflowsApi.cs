@@ -5,6 +5,7 @@ using AgentRuntime.Definitions.Loading;
 using AgentRuntime.Engine.Persistence;
 using AgentRuntime.Engine.Workflows;
 using AgentRuntime.Host.Problems;
+using AgentRuntime.Host.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -29,12 +30,12 @@ public static class WorkflowsApi
     public static IEndpointRouteBuilder MapWorkflowsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/workflows").WithTags("Workflows");
-        group.MapGet("/", ListAsync).WithName("ListWorkflows");
-        group.MapGet("/{id}", GetAsync).WithName("GetWorkflow");
-        group.MapGet("/{id}/versions/{version:int}", GetVersionAsync).WithName("GetWorkflowVersion");
-        group.MapPost("/", UploadAsync).WithName("UploadWorkflow")
+        group.MapGet("/", ListAsync).WithName("ListWorkflows").RequireAuthorization(Policies.Reader);
+        group.MapGet("/{id}", GetAsync).WithName("GetWorkflow").RequireAuthorization(Policies.Reader);
+        group.MapGet("/{id}/versions/{version:int}", GetVersionAsync).WithName("GetWorkflowVersion").RequireAuthorization(Policies.Reader);
+        group.MapPost("/", UploadAsync).WithName("UploadWorkflow").RequireAuthorization(Policies.Designer)
             .Accepts<string>("application/yaml", "application/json", "text/yaml", "text/plain");
-        group.MapPost("/validate", ValidateAsync).WithName("ValidateWorkflow")
+        group.MapPost("/validate", ValidateAsync).WithName("ValidateWorkflow").RequireAuthorization(Policies.Designer)
             .Accepts<string>("application/yaml", "application/json", "text/yaml", "text/plain");
         return app;
     }
@@ -67,12 +68,12 @@ public static class WorkflowsApi
 
     private static async Task<IResult> UploadAsync(
         HttpRequest request, bool? publish, string? fileName, WorkflowCatalog catalog, ActivityCatalog activities,
-        IOptions<DefinitionUploadOptions> options, CancellationToken ct)
+        IOptions<DefinitionUploadOptions> options, DefinitionLimits limits, CancellationToken ct)
     {
         var body = await ReadDefinitionBodyAsync(request, options.Value.MaxBytes, ct);
         if (body.Error is not null) return body.Error;
         var name = SourceName(request, fileName);
-        var document = DefinitionDocument.Parse(body.Text!, name, activities);
+        var document = DefinitionDocument.Parse(body.Text!, name, activities, limits);
         if (document.HasErrors) return ProblemResults.InvalidDefinition(document.Problems, request.Path);
 
         // The acting user comes from the authenticated identity once security lands; until then the development scheme's name.
@@ -85,11 +86,11 @@ public static class WorkflowsApi
             : Results.Ok(response);
     }
 
-    private static async Task<IResult> ValidateAsync(HttpRequest request, string? fileName, ActivityCatalog activities, IOptions<DefinitionUploadOptions> options, CancellationToken ct)
+    private static async Task<IResult> ValidateAsync(HttpRequest request, string? fileName, ActivityCatalog activities, IOptions<DefinitionUploadOptions> options, DefinitionLimits limits, CancellationToken ct)
     {
         var body = await ReadDefinitionBodyAsync(request, options.Value.MaxBytes, ct);
         if (body.Error is not null) return body.Error;
-        var document = DefinitionDocument.Parse(body.Text!, SourceName(request, fileName), activities);
+        var document = DefinitionDocument.Parse(body.Text!, SourceName(request, fileName), activities, limits);
         return Results.Ok(new ValidationResponse(!document.HasErrors, document.IsPublishable, document.Problems.Select(ProblemResults.ToJson).ToList()));
     }
 

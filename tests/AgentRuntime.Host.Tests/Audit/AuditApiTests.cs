@@ -99,10 +99,16 @@ public sealed class AuditApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_the_header_the_actor_is_anonymous()
+    public async Task Without_an_identity_nothing_is_stored_or_recorded()
     {
-        Assert.Equal(HttpStatusCode.Created, (await UploadAsync(Sample, user: null)).StatusCode);
-        Assert.All(await ItemsAsync(), i => Assert.Equal("anonymous", (string)i!["actor"]!));
+        // Before security landed an anonymous upload was stored with actor "anonymous"; now it is refused outright.
+        using var anonymous = _host.CreateAnonymousClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/workflows?publish=true")
+        {
+            Content = new StringContent(Sample, Encoding.UTF8, new MediaTypeHeaderValue("application/yaml")),
+        };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.SendAsync(request)).StatusCode);
+        Assert.Empty(await ItemsAsync());
     }
 
     [Fact]

@@ -67,16 +67,18 @@ public sealed class DevelopmentIdentityTests
         var actor = await ActorForAsync(host, ("X-Dev-User", "alice"));
         Assert.Equal("anonymous", actor.Name);
 
-        var client = host.CreateClient();
+        // The header signs nobody in, so the upload is refused as unauthenticated (before security landed, it ran as "anonymous").
+        var client = host.CreateAnonymousClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/workflows?publish=true")
         {
             Content = new StringContent(File.ReadAllText(Path.Combine(RepoPaths.Workflows, "customer-refund.yaml")), Encoding.UTF8, new MediaTypeHeaderValue("application/yaml")),
         };
         request.Headers.Add("X-Dev-User", "alice");
-        Assert.Equal(HttpStatusCode.Created, (await client.SendAsync(request)).StatusCode);
-        var items = (await client.GetFromJsonAsync<JsonNode>("/api/v1/audit"))!["items"]!.AsArray();
-        Assert.NotEmpty(items);
-        Assert.All(items, i => Assert.Equal("anonymous", (string)i!["actor"]!));
+        request.Headers.Add("X-Dev-Roles", "admin,designer");
+        var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("unauthenticated", (string?)(await response.Content.ReadFromJsonAsync<JsonNode>())!["code"]);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using AgentRuntime.Host.Security;
 using AgentRuntime.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -7,10 +8,18 @@ namespace AgentRuntime.Host.Tests.Infrastructure;
 /// <summary>
 /// The real host in process (Kestrel replaced by the test server) on a real PostgreSQL database of its own.
 /// Settings are passed as configuration, exactly as an operator would set them.
+/// <para>
+/// Authentication is real: by default the host runs in development identity mode and <see cref="WebApplicationFactory{T}.CreateClient()"/>
+/// signs every request in as <see cref="TestUser"/> holding every role (a request that sets its own <c>X-Dev-User</c> /
+/// <c>X-Dev-Roles</c> keeps them). <see cref="CreateClientAs"/> and <see cref="CreateAnonymousClient"/> are for tests about
+/// who may do what. Write-rate limits are raised so functional tests are not throttled; the rate-limit test sets its own.
+/// </para>
 /// </summary>
 public sealed class HostFactory(string connectionString, string? workflowsDirectory = null, IDictionary<string, string?>? settings = null)
     : WebApplicationFactory<Program>
 {
+    public const string TestUser = "test-user";
+
     public string ConnectionString { get; } = connectionString;
 
     public static async Task<HostFactory> CreateAsync(string hint, string? workflowsDirectory = null, IDictionary<string, string?>? settings = null) =>
@@ -21,7 +30,36 @@ public sealed class HostFactory(string connectionString, string? workflowsDirect
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:AgentRuntime", ConnectionString);
         builder.UseSetting("Workflows:Directory", workflowsDirectory ?? "");
+        builder.UseSetting("Auth:Mode", "Development");
+        builder.UseSetting("RateLimiting:WritesBurst", "1000000");
+        builder.UseSetting("RateLimiting:WritesPerMinute", "60000000");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
+    }
+
+    /// <summary>Default clients act as <see cref="TestUser"/> with every role, unless a request names its own user.</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.Add("X-Dev-User", TestUser);
+        client.DefaultRequestHeaders.Add("X-Dev-Roles", string.Join(",", Roles.All));
+    }
+
+    /// <summary>A client signed in (development mode) as <paramref name="user"/> with exactly <paramref name="roles"/>.</summary>
+    public HttpClient CreateClientAs(string user, params string[] roles)
+    {
+        var client = CreateAnonymousClient();
+        client.DefaultRequestHeaders.Add("X-Dev-User", user);
+        client.DefaultRequestHeaders.Add("X-Dev-Roles", string.Join(",", roles));
+        return client;
+    }
+
+    /// <summary>A client that sends no credentials (other than those a test adds itself).</summary>
+    public HttpClient CreateAnonymousClient()
+    {
+        var client = CreateDefaultClient(); // runs ConfigureClient: take its identity off again
+        client.DefaultRequestHeaders.Remove("X-Dev-User");
+        client.DefaultRequestHeaders.Remove("X-Dev-Roles");
+        return client;
     }
 }

@@ -20,12 +20,14 @@ public sealed class LocalPostgresHostTests : IDisposable
             ["ConnectionStrings__AgentRuntime"] = "",
             ["LocalPostgres__DataDirectory"] = _data,
             ["Workflows__Directory"] = RepoPaths.Workflows,
+            ["Auth__Mode"] = "Development", // as ./build.sh run: sign in as a seeded user
         };
 
         JsonArray firstVersions;
         await using (var first = await HostProcess.StartAsync(settings))
         {
             using var client = first.CreateClient();
+            client.DefaultRequestHeaders.Add("X-Dev-User", "dana");
             var refund = (await client.GetFromJsonAsync<JsonNode>("/api/v1/workflows/customer-refund"))!;
             firstVersions = refund["versions"]!.AsArray();
             Assert.Single(firstVersions);
@@ -36,6 +38,7 @@ public sealed class LocalPostgresHostTests : IDisposable
         await using (var second = await HostProcess.StartAsync(settings))
         {
             using var client = second.CreateClient();
+            client.DefaultRequestHeaders.Add("X-Dev-User", "dana");
             var refund = (await client.GetFromJsonAsync<JsonNode>("/api/v1/workflows/customer-refund"))!;
             var versions = refund["versions"]!.AsArray();
             Assert.Single(versions);

@@ -75,10 +75,35 @@ public static class WorkflowsApi
         var name = SourceName(request, fileName);
         var document = DefinitionDocument.Parse(body.Text!, name, activities, limits);
         if (document.HasErrors) return ProblemResults.InvalidDefinition(document.Problems, request.Path);
+        if (document.Definition?.Id is { Length: > 100 } longId)
+            return ProblemResults.Status(StatusCodes.Status422UnprocessableEntity, "invalid-definition", "The workflow definition is invalid",
+                $"The workflow id is {longId.Length} characters; at most 100 are allowed.");
 
         // The acting user comes from the authenticated identity once security lands; until then the development scheme's name.
         var actor = request.HttpContext.User.Identity?.Name ?? "anonymous";
-        var result = await catalog.StoreAsync(document, body.Text!, name, publish ?? false, actor, ct);
+        StoreResult result;
+        try
+        {
+            result = await catalog.StoreAsync(document, body.Text!, name, publish ?? false, actor, ct);
+        }
+        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException
+                                          {
+                                              SqlState: Npgsql.PostgresErrorCodes.StringDataRightTruncation or Npgsql.PostgresErrorCodes.UntranslatableCharacter
+                                                  or Npgsql.PostgresErrorCodes.CharacterNotInRepertoire
+                                          } pg)
+        {
+            // Backstop for what validation does not bound yet (found by the API fuzz test): never a 500 for bad input.
+            return ProblemResults.Status(StatusCodes.Status422UnprocessableEntity, "unstorable-definition", "The definition cannot be stored",
+                pg.SqlState == Npgsql.PostgresErrorCodes.StringDataRightTruncation
+                    ? "A value is longer than the catalog stores (workflow id: 100 characters; name and owner: 300)."
+                    : "The definition contains a character that cannot be stored (e.g. \\u0000).");
+        }
+        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        {
+            // Two uploads of the same workflow committed at the same moment (found by the API fuzz test); the other won.
+            return ProblemResults.Status(StatusCodes.Status409Conflict, "concurrent-upload", "Concurrent upload",
+                $"Another upload of workflow '{document.Definition?.Id}' was stored at the same moment. Send it again.");
+        }
         var response = new UploadResponse(result.WorkflowId!, result.Version!.Value, result.Outcome.ToString().ToLowerInvariant(), result.Published,
             result.Problems.Select(ProblemResults.ToJson).ToList());
         return result.Outcome == StoreOutcome.Created
@@ -96,7 +121,11 @@ public static class WorkflowsApi
 
     private static string SourceName(HttpRequest request, string? fileName)
     {
-        if (!string.IsNullOrWhiteSpace(fileName)) return Path.GetFileName(fileName);
+        if (!string.IsNullOrWhiteSpace(fileName))
+        {
+            var file = Path.GetFileName(fileName);
+            return file.Length <= 200 ? file : file[..200]; // a label; the catalog stores up to 500 characters
+        }
         var type = request.ContentType ?? "";
         return type.Contains("json", StringComparison.OrdinalIgnoreCase) ? "upload.json" : "upload.yaml";
     }

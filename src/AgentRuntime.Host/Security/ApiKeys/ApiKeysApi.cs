@@ -25,7 +25,7 @@ public static class ApiKeysApi
         return app;
     }
 
-    public sealed record CreateApiKeyRequest(string? Name, string[]? Roles);
+    public sealed record CreateApiKeyRequest(string? Name, string?[]? Roles);
 
     public sealed record CreatedApiKey(Guid Id, string Name, string Prefix, IReadOnlyList<string> Roles, DateTimeOffset CreatedAt, string Key, string Note);
 
@@ -35,7 +35,7 @@ public static class ApiKeysApi
         if (string.IsNullOrEmpty(name) || name.Length > MaxNameLength || name.Any(char.IsControl))
             return ProblemResults.Status(StatusCodes.Status400BadRequest, "invalid-name", "Invalid key name",
                 $"Give the key a name of 1 to {MaxNameLength} characters (the service account it is for).");
-        var roles = (body?.Roles ?? []).Select(r => r.Trim()).Distinct(StringComparer.Ordinal).ToList();
+        var roles = (body?.Roles ?? []).Select(r => r?.Trim() ?? "").Distinct(StringComparer.Ordinal).ToList();
         if (roles.Count == 0 || roles.Any(r => !Roles.IsKnown(r)))
             return ProblemResults.Status(StatusCodes.Status400BadRequest, "invalid-roles", "Invalid roles",
                 $"Give one or more roles from: {string.Join(", ", Roles.All)}.");

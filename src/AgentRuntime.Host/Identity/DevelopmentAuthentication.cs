@@ -52,7 +52,7 @@ public sealed class DevelopmentAuthenticationHandler(
 }
 
 /// <summary>Logs, loudly, that development identity is on, and how to sign in.</summary>
-internal sealed class DevelopmentIdentityWarning(ILogger<DevelopmentIdentityWarning> logger, IOptions<AuthOptions> auth) : IHostedService
+internal sealed class DevelopmentIdentityWarning(ILogger<DevelopmentIdentityWarning> logger, IOptions<AuthOptions> auth, IConfiguration configuration) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -60,20 +60,21 @@ internal sealed class DevelopmentIdentityWarning(ILogger<DevelopmentIdentityWarn
             "DEVELOPMENT IDENTITY IS ON (Auth:Mode=Development): any request can act as any user by sending {UserHeader} (and {RolesHeader}). " +
             "Every audited decision records whatever name the caller chose. Do not run this way where untrusted people can reach the host.",
             DevelopmentAuthenticationHandler.UserHeader, DevelopmentAuthenticationHandler.RolesHeader);
-        logger.LogWarning("{SignIn}", SignInHelp(auth.Value.Development));
+        var url = (configuration["urls"] ?? configuration["ASPNETCORE_URLS"] ?? "http://127.0.0.1:5080").Split(';')[0].TrimEnd('/');
+        logger.LogWarning("{SignIn}", SignInHelp(auth.Value.Development, url));
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>The sign-in instructions printed at start-up (and by <c>./build.sh run</c>).</summary>
-    internal static string SignInHelp(DevelopmentOptions dev)
+    internal static string SignInHelp(DevelopmentOptions dev, string url)
     {
         var users = string.Join(Environment.NewLine, dev.EffectiveUsers.Select(u =>
             $"    {u.Name,-8} {string.Join(",", u.Roles),-10} {u.Description}"));
         var first = dev.EffectiveUsers.FirstOrDefault(u => u.Roles.Contains(Roles.Admin))?.Name ?? dev.EffectiveUsers.FirstOrDefault()?.Name ?? "ada";
         return $"How to sign in (development): send the header {DevelopmentAuthenticationHandler.UserHeader}: <user>, one of{Environment.NewLine}{users}{Environment.NewLine}" +
-               $"  e.g. curl -H '{DevelopmentAuthenticationHandler.UserHeader}: {first}' http://127.0.0.1:5080/api/v1/workflows" +
+               $"  e.g. curl -H '{DevelopmentAuthenticationHandler.UserHeader}: {first}' {url}/api/v1/auth/me" +
                $"   (the Studio reads GET /api/v1/auth/config and offers these users)";
     }
 }

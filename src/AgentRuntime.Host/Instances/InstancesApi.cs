@@ -126,7 +126,16 @@ public static class InstancesApi
         try
         {
             var node = JsonNode.Parse(text);
-            if (ContainsNul(node))
+            bool nul;
+            try
+            {
+                nul = ContainsNul(node);
+            }
+            catch (InvalidOperationException e) // JsonNode unescapes lazily: an unpaired surrogate (\ud800) only fails here
+            {
+                return (null, ProblemResults.Status(StatusCodes.Status400BadRequest, "invalid-json", "The body is not valid JSON text", e.Message));
+            }
+            if (nul)
                 return (null, ProblemResults.Status(StatusCodes.Status400BadRequest, "invalid-json", "The body contains \\u0000",
                     "Strings and keys must not contain the NUL character (\\u0000); it cannot be stored."));
             return (node, null);
@@ -137,7 +146,8 @@ public static class InstancesApi
         }
     }
 
-    /// <summary>PostgreSQL's jsonb cannot hold \u0000 (found by the API fuzz test: it was a 500).</summary>
+    /// <summary>PostgreSQL's jsonb cannot hold \u0000 (found by the API fuzz test: it was a 500). Reads every string, so an
+    /// unpaired surrogate escape surfaces here as InvalidOperationException.</summary>
     private static bool ContainsNul(JsonNode? node) => node switch
     {
         JsonObject o => o.Any(p => p.Key.Contains('\0', StringComparison.Ordinal) || ContainsNul(p.Value)),

@@ -51,6 +51,7 @@ internal sealed class EngineWorker(EngineRunner runner, InstanceStore store, Lea
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         var sw = Stopwatch.StartNew();
+        var began = DateTimeOffset.UtcNow;
         var inFlight = leases.Snapshot().Count;
         if (options.RunWorkers)
             logger.LogInformation("Engine stopping on host {HostId}: no new claims; draining {InFlight} held instances (up to {Timeout})",
@@ -86,9 +87,9 @@ internal sealed class EngineWorker(EngineRunner runner, InstanceStore store, Lea
 
         var released = _released.ToArray();
         logger.LogInformation(
-            "Engine stopped on host {HostId} after {ElapsedMs} ms ({How}); released {Released} leases at {ReleasedAt:O}: {ReleasedIds}",
+            "Engine stopped on host {HostId} after {ElapsedMs} ms ({How}); released {Released} leases; stop began at {StopBeganAt:O}: {ReleasedIds}",
             options.HostId, (long)sw.Elapsed.TotalMilliseconds, drained ? "drained" : "drain timed out", released.Length,
-            DateTimeOffset.UtcNow, string.Join(',', released));
+            began, string.Join(',', released));
     }
 
     public void Dispose()

@@ -137,8 +137,9 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource, EngineOptions o
     }
 
     /// <summary>
-    /// Hands claimed rows back without running them (graceful stop): owner and expiry cleared, <c>ready_at</c> = now so
-    /// any host claims them on its next poll. Fenced twice: the row must still carry the token of our claim and still
+    /// Hands claimed rows back without running them (graceful stop): owner and expiry cleared, <c>ready_at</c> = now at the
+    /// latest (a claimed row was already due, so it keeps its earlier <c>ready_at</c> and with it its place at the front of the
+    /// claim order, instead of queuing behind the backlog); any host claims them on its next poll. Fenced twice: the row must still carry the token of our claim and still
     /// name this host, so a row whose slice committed (lease already cleared) or that another host took over is left
     /// alone. Returns the ids actually released.
     /// </summary>
@@ -147,7 +148,7 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource, EngineOptions o
         var released = new List<Guid>();
         if (held.Count == 0) return released;
         await using var cmd = dataSource.CreateCommand("""
-            UPDATE workflow_instances i SET lease_owner = NULL, lease_expires_at = NULL, ready_at = $3
+            UPDATE workflow_instances i SET lease_owner = NULL, lease_expires_at = NULL, ready_at = LEAST(COALESCE(i.ready_at, $3), $3)
               FROM unnest($1::uuid[], $2::bigint[]) AS r(id, token)
              WHERE i.id = r.id AND i.lease_token = r.token AND i.lease_owner = $4
             RETURNING i.id

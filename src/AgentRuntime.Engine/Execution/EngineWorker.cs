@@ -34,6 +34,7 @@ internal sealed class EngineWorker(EngineRunner runner, InstanceStore store, Lea
     private readonly ConcurrentQueue<Guid> _released = new();
     private Task _loops = Task.CompletedTask;
     private Task _heartbeat = Task.CompletedTask;
+    private int _stopped; // 1 once StopAsync or Dispose ran: a second stop (test hosts stop, then dispose) is a no-op
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -50,6 +51,7 @@ internal sealed class EngineWorker(EngineRunner runner, InstanceStore store, Lea
     /// <param name="cancellationToken">The host's shutdown deadline; the drain ends at it or at <see cref="EngineOptions.ShutdownTimeout"/>, whichever comes first.</param>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
         var sw = Stopwatch.StartNew();
         var began = DateTimeOffset.UtcNow;
         var inFlight = leases.Snapshot().Count;
@@ -92,11 +94,17 @@ internal sealed class EngineWorker(EngineRunner runner, InstanceStore store, Lea
             began, string.Join(',', released));
     }
 
+    /// <summary>
+    /// Ends the loops abruptly if the worker is disposed without a stop (a container torn down directly), as a crash
+    /// would. The token sources are cancelled, never disposed: a test host may dispose the worker while its stop is
+    /// still draining, and they hold no timer or handle.
+    /// </summary>
     public void Dispose()
     {
-        _stopping.Dispose();
-        _abort.Dispose();
-        _heartbeatStop.Dispose();
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        _stopping.Cancel();
+        _abort.Cancel();
+        _heartbeatStop.Cancel();
     }
 
     private static async Task<bool> WaitAsync(Task task, TimeSpan timeout, CancellationToken ct)
@@ -113,11 +121,12 @@ internal sealed class EngineWorker(EngineRunner runner, InstanceStore store, Lea
     private async Task LoopAsync()
     {
         var stopping = _stopping.Token;
+        var abort = _abort.Token;
         while (!stopping.IsCancellationRequested)
         {
             try
             {
-                var outcome = await runner.RunBatchAsync(options.ClaimBatchSize, stopping, _abort.Token);
+                var outcome = await runner.RunBatchAsync(options.ClaimBatchSize, stopping, abort);
                 foreach (var id in outcome.Released) _released.Enqueue(id);
                 if (outcome.Claimed == 0) await signal.WaitAsync(options.PollInterval, stopping);
             }

@@ -99,6 +99,10 @@ public sealed partial class ScaleOutTests(ITestOutputHelper output)
         await WaitCompletedAsync(setup, Instances / 2, a, load);
         c.Kill();
         var killedAt = DateTimeOffset.UtcNow;
+        while (!c.HasExited) await Task.Delay(5);
+        // A commit batch the server had already received when the process died still completes; let it land, so the
+        // rows still owned by host-c now are exactly the orphans that must wait for their lease to expire.
+        await Task.Delay(300);
         var heldByC = await LeasesAsync(setup.ConnectionString, "host-c");
 
         var seeded = await seeding;

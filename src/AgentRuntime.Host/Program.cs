@@ -12,9 +12,12 @@ using AgentRuntime.Host.Incidents;
 using AgentRuntime.Host.Instances;
 using AgentRuntime.Host.Security;
 using AgentRuntime.Host.Security.ApiKeys;
+using AgentRuntime.Host.Tasks;
 using AgentRuntime.Host.Workflows;
 
+var migrateOnly = MigrateCommand.Take(ref args); // `migrate` / `--migrate-only`: the release job's mode (deploy/README.md)
 var builder = WebApplication.CreateBuilder(args);
+if (migrateOnly) return await MigrateCommand.RunAsync(builder.Configuration);
 
 // Default address when none is configured (ASPNETCORE_URLS / --urls override it).
 if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
@@ -51,6 +54,8 @@ builder.Services.AddAgentRuntimeEngine(o =>
     if (builder.Configuration.GetSection("Redaction:Fields").Get<string[]>() is { Length: > 0 } redact) o.RedactFields = redact;
 });
 
+builder.Services.AddOptions<AgentRuntime.Engine.HumanTasks.HumanTaskOptions>().BindConfiguration(AgentRuntime.Engine.HumanTasks.HumanTaskOptions.SectionName);
+builder.Services.AddOptions<AgentRuntime.Engine.Notifications.NotificationOptions>().BindConfiguration(AgentRuntime.Engine.Notifications.NotificationOptions.SectionName);
 builder.Services.AddOpenApi();
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = builder.Configuration.GetValue<long?>("Security:MaxRequestBodyBytes") ?? new HardeningOptions().MaxRequestBodyBytes);
 
@@ -76,9 +81,11 @@ app.MapActivitiesApi();
 app.MapAuditApi();
 app.MapInstancesApi();
 app.MapIncidentsApi();
+app.MapTasksApi();
 app.MapFallbackToFile("index.html").AllowAnonymous();
 
 await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to the functional tests' WebApplicationFactory.</summary>
 public partial class Program;

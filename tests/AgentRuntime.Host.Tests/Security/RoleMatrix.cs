@@ -51,6 +51,16 @@ public static class RoleMatrix
         ["GET /api/v1/audit/verify"] = Policies.Auditor,
         ["GET /api/v1/audit/export"] = Policies.Auditor,
 
+        // Human tasks: acting needs a signed-in person; the task service decides candidacy (assignee, roles, groups) and
+        // segregation of duties (403 segregation-of-duties). Reading one task needs a reader role.
+        ["GET /api/v1/tasks/"] = Policies.Authenticated,
+        ["GET /api/v1/tasks/{id:guid}"] = Policies.Reader,
+        ["GET /api/v1/tasks/{id:guid}/history"] = Policies.Reader,
+        ["POST /api/v1/tasks/{id:guid}/claim"] = Policies.Authenticated,
+        ["POST /api/v1/tasks/{id:guid}/release"] = Policies.Authenticated,
+        ["POST /api/v1/tasks/{id:guid}/reassign"] = Policies.Authenticated,
+        ["POST /api/v1/tasks/{id:guid}/complete"] = Policies.Authenticated,
+
         ["POST /api/v1/api-keys/"] = Policies.Admin,
         ["GET /api/v1/api-keys/"] = Policies.Admin,
         ["DELETE /api/v1/api-keys/{id:guid}"] = Policies.Admin,

@@ -36,7 +36,7 @@ public sealed class EngineOptions
     public int JournalPayloadLimit { get; set; } = 4096;
 
     /// <summary>Fields whose values are masked in journal input/output (any depth, case-insensitive), e.g. password, ssn.</summary>
-    public IReadOnlyList<string> RedactFields { get; set; } = [];
+    public List<string> RedactFields { get; set; } = [];
 
     /// <summary>
     /// Graceful stop (SIGTERM): the host stops claiming at once, lets slices already running finish for up to this

@@ -51,13 +51,14 @@ builder.Services.AddAgentRuntimeEngine(o =>
     o.ConnectionString = connectionString;
     builder.Configuration.GetSection(EngineOptions.SectionName).Bind(o);
     // Redaction:Fields=[password,ssn,cardNumber]: those fields' values never reach the journal.
-    if (builder.Configuration.GetSection("Redaction:Fields").Get<string[]>() is { Length: > 0 } redact) o.RedactFields = redact;
+    if (builder.Configuration.GetSection(RedactionOptions.SectionName).Get<RedactionOptions>() is { Fields.Count: > 0 } redaction) o.RedactFields = redaction.Fields;
 });
 
 builder.Services.AddOptions<AgentRuntime.Engine.HumanTasks.HumanTaskOptions>().BindConfiguration(AgentRuntime.Engine.HumanTasks.HumanTaskOptions.SectionName);
 builder.Services.AddOptions<AgentRuntime.Engine.Notifications.NotificationOptions>().BindConfiguration(AgentRuntime.Engine.Notifications.NotificationOptions.SectionName);
 builder.Services.AddOpenApi();
-builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = builder.Configuration.GetValue<long?>("Security:MaxRequestBodyBytes") ?? new HardeningOptions().MaxRequestBodyBytes);
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize =
+    (builder.Configuration.GetSection(HardeningOptions.SectionName).Get<HardeningOptions>() ?? new HardeningOptions()).MaxRequestBodyBytes);
 
 var app = builder.Build();
 

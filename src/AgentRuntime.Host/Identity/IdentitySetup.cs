@@ -69,7 +69,7 @@ public static class IdentitySetup
     private static void EnsureLoopbackOnly(IConfiguration configuration, DevelopmentOptions options)
     {
         if (options.AllowRemote) return;
-        var urls = configuration["urls"] ?? configuration["ASPNETCORE_URLS"] ?? configuration["http_ports"];
+        var urls = configuration["urls"] ?? configuration["ASPNETCORE_URLS"];
         if (string.IsNullOrWhiteSpace(urls)) return; // the host's own default is 127.0.0.1
         foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {

@@ -23,6 +23,36 @@ public sealed class HardeningOptions
     public string ApiContentSecurityPolicy { get; set; } = "default-src 'none'; frame-ancestors 'none'";
 }
 
+/// <summary>Definition limits (section <c>Definitions:Limits</c>); see <see cref="DefinitionLimits"/> for what each bounds.</summary>
+public sealed class DefinitionLimitOptions
+{
+    public const string SectionName = "Definitions:Limits";
+
+    public long MaxFileBytes { get; set; } = DefinitionLimits.Default.MaxFileBytes;
+
+    public int MaxNodes { get; set; } = DefinitionLimits.Default.MaxNodes;
+
+    public int MaxEdges { get; set; } = DefinitionLimits.Default.MaxEdges;
+
+    public int MaxDepth { get; set; } = DefinitionLimits.Default.MaxDepth;
+
+    public int MaxExpressionLength { get; set; } = DefinitionLimits.Default.MaxExpressionLength;
+
+    internal DefinitionLimits ToLimits() => new()
+    {
+        MaxFileBytes = MaxFileBytes, MaxNodes = MaxNodes, MaxEdges = MaxEdges, MaxDepth = MaxDepth, MaxExpressionLength = MaxExpressionLength,
+    };
+}
+
+/// <summary>Redaction of journal payloads and telemetry (section <c>Redaction</c>).</summary>
+public sealed class RedactionOptions
+{
+    public const string SectionName = "Redaction";
+
+    /// <summary>Field names (any depth, case-insensitive) whose values are written as <c>***</c> in journal input/output.</summary>
+    public List<string> Fields { get; set; } = [];
+}
+
 /// <summary>
 /// Security headers on every response (set when the response starts, so error pages carry them too), body-size limits
 /// for every endpoint, and configurable definition limits.
@@ -35,7 +65,7 @@ public static class HttpHardening
             .Validate(o => o.MaxRequestBodyBytes > 0, "Security:MaxRequestBodyBytes must be positive").ValidateOnStart();
 
         // Definition limits (nodes, edges, nesting, expression length, file size) from Definitions:Limits.
-        var limits = configuration.GetSection("Definitions:Limits").Get<DefinitionLimits>() ?? DefinitionLimits.Default;
+        var limits = (configuration.GetSection(DefinitionLimitOptions.SectionName).Get<DefinitionLimitOptions>() ?? new DefinitionLimitOptions()).ToLimits();
         if (limits.MaxNodes < 1 || limits.MaxEdges < 0 || limits.MaxDepth < 2 || limits.MaxExpressionLength < 1 || limits.MaxFileBytes < 1)
             throw new InvalidOperationException("Definitions:Limits: MaxNodes, MaxDepth (≥ 2), MaxExpressionLength and MaxFileBytes must be positive.");
         services.AddSingleton(limits);

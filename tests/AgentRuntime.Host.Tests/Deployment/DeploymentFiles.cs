@@ -47,15 +47,23 @@ internal static partial class DeploymentFiles
         foreach (var type in OptionsTypes())
         {
             var section = (string)type.GetField("SectionName", BindingFlags.Public | BindingFlags.Static)!.GetRawConstantValue()!;
-            var first = Activator.CreateInstance(type);
-            var second = Activator.CreateInstance(type);
-            foreach (var p in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && p.SetMethod!.IsPublic))
-            {
-                var a = p.GetValue(first);
-                list.Add(new Setting($"{section}:{p.Name}", p.PropertyType, a, Equals(a, p.GetValue(second))));
-            }
+            AddProperties(list, section, type, Activator.CreateInstance(type)!, Activator.CreateInstance(type)!);
         }
         return list;
+    }
+
+    /// <summary>A property whose type is itself a settings class (e.g. <c>Auth:Jwt</c>) contributes its own properties.</summary>
+    private static void AddProperties(List<Setting> list, string prefix, Type type, object first, object second)
+    {
+        foreach (var p in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && p.SetMethod!.IsPublic))
+        {
+            var a = p.GetValue(first);
+            var t = p.PropertyType;
+            if (t.IsClass && t != typeof(string) && !typeof(System.Collections.IEnumerable).IsAssignableFrom(t) && t.GetConstructor(Type.EmptyTypes) is not null && a is not null)
+                AddProperties(list, $"{prefix}:{p.Name}", t, a, p.GetValue(second)!);
+            else
+                list.Add(new Setting($"{prefix}:{p.Name}", t, a, Equals(a, p.GetValue(second))));
+        }
     }
 
     public static IEnumerable<Type> OptionsTypes() =>

@@ -4,6 +4,7 @@ using AgentRuntime.Engine.Agents;
 using AgentRuntime.Engine.Audit;
 using AgentRuntime.Engine.Connectors;
 using AgentRuntime.Engine.Execution;
+using AgentRuntime.Engine.HumanTasks;
 using AgentRuntime.Engine.Instances;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -53,7 +54,9 @@ public static class EngineServiceCollectionExtensions
             options, sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<EngineWorker>();
 
+        services.AddHumanTasks();
         services.AddActivity<AgentActivity>()
+            .AddActivity<ApprovalActivity>()
             .AddActivity<DecisionActivity>()
             .AddActivity<ActionActivity>()
             .AddActivity<ValidateActivity>()

@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AgentRuntime.Engine.Persistence.Migrations
 {
     [DbContext(typeof(AgentRuntimeDbContext))]
-    [Migration("20261121062807_AgentsAndStageGates")]
-    partial class AgentsAndStageGates
+    [Migration("20261121062603_HumanTasks")]
+    partial class HumanTasks
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -255,371 +255,7 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                     b.ToTable("connector_records", (string)null);
                 });
 
-            modelBuilder.Entity("AgentRuntime.Engine.Governance.AgentDecisionRecord", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
-                        .HasColumnName("id");
-
-                    b.Property<string>("AgentId")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("agent_id");
-
-                    b.Property<int>("AgentVersion")
-                        .HasColumnType("integer")
-                        .HasColumnName("agent_version");
-
-                    b.Property<bool?>("Agreement")
-                        .HasColumnType("boolean")
-                        .HasColumnName("agreement");
-
-                    b.Property<string>("AuditResult")
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("audit_result");
-
-                    b.Property<DateTimeOffset?>("AuditedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("audited_at");
-
-                    b.Property<double?>("Confidence")
-                        .HasColumnType("double precision")
-                        .HasColumnName("confidence");
-
-                    b.Property<decimal>("Cost")
-                        .HasPrecision(18, 6)
-                        .HasColumnType("numeric(18,6)")
-                        .HasColumnName("cost");
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<DateTimeOffset?>("DecidedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("decided_at");
-
-                    b.Property<double>("DurationMs")
-                        .HasColumnType("double precision")
-                        .HasColumnName("duration_ms");
-
-                    b.Property<bool?>("Edited")
-                        .HasColumnType("boolean")
-                        .HasColumnName("edited");
-
-                    b.Property<string>("HumanActor")
-                        .HasMaxLength(300)
-                        .HasColumnType("character varying(300)")
-                        .HasColumnName("human_actor");
-
-                    b.Property<string>("HumanDecision")
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("human_decision");
-
-                    b.Property<string>("HumanOutputJson")
-                        .HasColumnType("jsonb")
-                        .HasColumnName("human_output");
-
-                    b.Property<string>("InputJson")
-                        .HasColumnType("jsonb")
-                        .HasColumnName("input");
-
-                    b.Property<int>("InputTokens")
-                        .HasColumnType("integer")
-                        .HasColumnName("input_tokens");
-
-                    b.Property<Guid>("InstanceId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("instance_id");
-
-                    b.Property<string>("InvalidReason")
-                        .HasColumnType("text")
-                        .HasColumnName("invalid_reason");
-
-                    b.Property<string>("NodeId")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("node_id");
-
-                    b.Property<string>("Outcome")
-                        .IsRequired()
-                        .HasMaxLength(30)
-                        .HasColumnType("character varying(30)")
-                        .HasColumnName("outcome");
-
-                    b.Property<string>("OutputJson")
-                        .HasColumnType("jsonb")
-                        .HasColumnName("output");
-
-                    b.Property<int>("OutputTokens")
-                        .HasColumnType("integer")
-                        .HasColumnName("output_tokens");
-
-                    b.Property<string>("Rationale")
-                        .HasColumnType("text")
-                        .HasColumnName("rationale");
-
-                    b.Property<string>("Stage")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("stage");
-
-                    b.Property<string>("TaskId")
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("task_id");
-
-                    b.Property<int>("Visit")
-                        .HasColumnType("integer")
-                        .HasColumnName("visit");
-
-                    b.Property<string>("WorkflowId")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("workflow_id");
-
-                    b.Property<int>("WorkflowVersion")
-                        .HasColumnType("integer")
-                        .HasColumnName("workflow_version");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("InstanceId")
-                        .HasDatabaseName("ix_agent_decisions_instance");
-
-                    b.HasIndex("AgentId", "CreatedAt")
-                        .HasDatabaseName("ix_agent_decisions_agent_time");
-
-                    b.HasIndex("WorkflowId", "AgentId", "CreatedAt")
-                        .HasDatabaseName("ix_agent_decisions_workflow_agent_time");
-
-                    b.ToTable("agent_decisions", (string)null);
-                });
-
-            modelBuilder.Entity("AgentRuntime.Engine.Governance.AgentRecord", b =>
-                {
-                    b.Property<string>("Id")
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("id");
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<int>("CurrentVersion")
-                        .HasColumnType("integer")
-                        .HasColumnName("current_version");
-
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("kind");
-
-                    b.Property<string>("Name")
-                        .HasMaxLength(300)
-                        .HasColumnType("character varying(300)")
-                        .HasColumnName("name");
-
-                    b.Property<string>("OwnerEmail")
-                        .HasMaxLength(300)
-                        .HasColumnType("character varying(300)")
-                        .HasColumnName("owner_email");
-
-                    b.Property<string>("OwnerName")
-                        .HasMaxLength(300)
-                        .HasColumnType("character varying(300)")
-                        .HasColumnName("owner_name");
-
-                    b.Property<bool>("Paused")
-                        .HasColumnType("boolean")
-                        .HasColumnName("paused");
-
-                    b.Property<DateTimeOffset?>("PausedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("paused_at");
-
-                    b.Property<string>("PausedBy")
-                        .HasMaxLength(300)
-                        .HasColumnType("character varying(300)")
-                        .HasColumnName("paused_by");
-
-                    b.Property<string>("PausedReason")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
-                        .HasColumnName("paused_reason");
-
-                    b.Property<string>("Role")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
-                        .HasColumnName("role");
-
-                    b.Property<string>("Stage")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("stage");
-
-                    b.Property<DateTimeOffset>("StageChangedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("stage_changed_at");
-
-                    b.Property<DateTimeOffset>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("updated_at");
-
-                    b.HasKey("Id");
-
-                    b.ToTable("agents", (string)null);
-                });
-
-            modelBuilder.Entity("AgentRuntime.Engine.Governance.AgentStageChangeRecord", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
-                        .HasColumnName("id");
-
-                    b.Property<string>("AgentId")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("agent_id");
-
-                    b.Property<DateTimeOffset?>("DecidedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("decided_at");
-
-                    b.Property<string>("DecidedBy")
-                        .HasMaxLength(300)
-                        .HasColumnType("character varying(300)")
-                        .HasColumnName("decided_by");
-
-                    b.Property<string>("DecisionReason")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
-                        .HasColumnName("decision_reason");
-
-                    b.Property<string>("EvidenceJson")
-                        .HasColumnType("jsonb")
-                        .HasColumnName("evidence");
-
-                    b.Property<string>("FromStage")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("from_stage");
-
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("kind");
-
-                    b.Property<string>("Reason")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
-                        .HasColumnName("reason");
-
-                    b.Property<DateTimeOffset>("RequestedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("requested_at");
-
-                    b.Property<string>("RequestedBy")
-                        .IsRequired()
-                        .HasMaxLength(300)
-                        .HasColumnType("character varying(300)")
-                        .HasColumnName("requested_by");
-
-                    b.Property<string>("SignOffBy")
-                        .HasMaxLength(300)
-                        .HasColumnType("character varying(300)")
-                        .HasColumnName("sign_off_by");
-
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("status");
-
-                    b.Property<string>("TaskId")
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("task_id");
-
-                    b.Property<string>("ToStage")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("to_stage");
-
-                    b.Property<string>("UnmetJson")
-                        .HasColumnType("jsonb")
-                        .HasColumnName("unmet");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("AgentId")
-                        .IsUnique()
-                        .HasDatabaseName("ux_agent_stage_changes_one_pending")
-                        .HasFilter("status = 'pending'");
-
-                    b.HasIndex("AgentId", "RequestedAt")
-                        .HasDatabaseName("ix_agent_stage_changes_agent_time");
-
-                    b.ToTable("agent_stage_changes", (string)null);
-                });
-
-            modelBuilder.Entity("AgentRuntime.Engine.Governance.AgentVersionRecord", b =>
-                {
-                    b.Property<string>("AgentId")
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("agent_id");
-
-                    b.Property<int>("Version")
-                        .HasColumnType("integer")
-                        .HasColumnName("version");
-
-                    b.Property<string>("ContentHash")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("content_hash");
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<string>("CreatedBy")
-                        .HasMaxLength(300)
-                        .HasColumnType("character varying(300)")
-                        .HasColumnName("created_by");
-
-                    b.Property<string>("DefinitionJson")
-                        .IsRequired()
-                        .HasColumnType("jsonb")
-                        .HasColumnName("definition");
-
-                    b.Property<string>("SourceName")
-                        .HasMaxLength(500)
-                        .HasColumnType("character varying(500)")
-                        .HasColumnName("source_name");
-
-                    b.HasKey("AgentId", "Version");
-
-                    b.ToTable("agent_versions", (string)null);
-                });
-
-            modelBuilder.Entity("AgentRuntime.Engine.Governance.ReadinessEvidenceRecord", b =>
+            modelBuilder.Entity("AgentRuntime.Engine.HumanTasks.HumanTaskEventRecord", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -628,50 +264,279 @@ namespace AgentRuntime.Engine.Persistence.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
 
-                    b.Property<string>("AgentId")
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("agent_id");
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("actor");
 
-                    b.Property<string>("Checkpoint")
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("DataJson")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("data");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("kind");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer")
+                        .HasColumnName("revision");
+
+                    b.Property<Guid>("TaskId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("task_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TaskId", "Id")
+                        .HasDatabaseName("ix_human_task_events_task");
+
+                    b.ToTable("human_task_events", (string)null);
+                });
+
+            modelBuilder.Entity("AgentRuntime.Engine.HumanTasks.HumanTaskOperationRecord", b =>
+                {
+                    b.Property<Guid>("TaskId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("task_id");
+
+                    b.Property<string>("OperationId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("operation_id");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("actor");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Operation")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("operation");
+
+                    b.Property<string>("ResponseJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("response");
+
+                    b.HasKey("TaskId", "OperationId");
+
+                    b.ToTable("human_task_operations", (string)null);
+                });
+
+            modelBuilder.Entity("AgentRuntime.Engine.HumanTasks.HumanTaskRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("AllowSelfApproval")
+                        .HasColumnType("boolean")
+                        .HasColumnName("allow_self_approval");
+
+                    b.Property<string>("Assignee")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("assignee");
+
+                    b.PrimitiveCollection<string[]>("CandidateGroups")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("candidate_groups");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("claimed_by");
+
+                    b.Property<string>("Comment")
+                        .HasColumnType("text")
+                        .HasColumnName("comment");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DataJson")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("data");
+
+                    b.Property<DateTimeOffset?>("DecidedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("decided_at");
+
+                    b.Property<string>("DecidedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("decided_by");
+
+                    b.Property<DateTimeOffset?>("DueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("due_at");
+
+                    b.PrimitiveCollection<string[]>("Editors")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("editors");
+
+                    b.Property<string>("EscalateTo")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("escalate_to");
+
+                    b.Property<DateTimeOffset?>("EscalatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("escalated_at");
+
+                    b.PrimitiveCollection<string[]>("ExcludedUsers")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("excluded_users");
+
+                    b.Property<string>("FormJson")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("form");
+
+                    b.Property<long?>("GraceMs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("grace_ms");
+
+                    b.Property<Guid?>("InstanceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("instance_id");
+
+                    b.Property<string>("Instructions")
+                        .HasColumnType("text")
+                        .HasColumnName("instructions");
+
+                    b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(50)
                         .HasColumnType("character varying(50)")
-                        .HasColumnName("checkpoint");
+                        .HasColumnName("kind");
 
-                    b.Property<string>("DetailJson")
-                        .HasColumnType("jsonb")
-                        .HasColumnName("detail");
-
-                    b.Property<DateTimeOffset>("ObservedAt")
+                    b.Property<DateTimeOffset?>("NextCheckAt")
                         .HasColumnType("timestamp with time zone")
-                        .HasColumnName("observed_at");
+                        .HasColumnName("next_check_at");
 
-                    b.Property<bool>("Passed")
-                        .HasColumnType("boolean")
-                        .HasColumnName("passed");
+                    b.Property<string>("NodeId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("node_id");
 
-                    b.Property<string>("Subject")
+                    b.Property<string>("Outcome")
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("outcome");
+
+                    b.Property<string>("Owner")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
-                        .HasColumnName("subject");
+                        .HasColumnName("owner");
 
-                    b.Property<DateTimeOffset?>("ValidUntil")
+                    b.Property<string>("Priority")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("priority");
+
+                    b.Property<DateTimeOffset?>("RemindAt")
                         .HasColumnType("timestamp with time zone")
-                        .HasColumnName("valid_until");
+                        .HasColumnName("remind_at");
+
+                    b.Property<DateTimeOffset?>("RemindedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reminded_at");
+
+                    b.Property<string>("ResultJson")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("result");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer")
+                        .HasColumnName("revision");
+
+                    b.PrimitiveCollection<string[]>("Roles")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("roles");
+
+                    b.Property<string>("StartedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("started_by");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("state");
+
+                    b.Property<string>("SubjectId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("subject_id");
+
+                    b.Property<string>("SubjectType")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("subject_type");
+
+                    b.Property<DateTimeOffset?>("TimeoutAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("timeout_at");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("title");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int?>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.Property<int?>("Visit")
+                        .HasColumnType("integer")
+                        .HasColumnName("visit");
 
                     b.Property<string>("WorkflowId")
-                        .IsRequired()
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
                         .HasColumnName("workflow_id");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("WorkflowId", "Checkpoint", "ObservedAt")
-                        .HasDatabaseName("ix_readiness_evidence_workflow_checkpoint_time");
+                    b.HasIndex("NextCheckAt")
+                        .HasDatabaseName("ix_human_tasks_next_check")
+                        .HasFilter("next_check_at IS NOT NULL");
 
-                    b.ToTable("readiness_evidence", (string)null);
+                    b.HasIndex("State", "CreatedAt")
+                        .HasDatabaseName("ix_human_tasks_state");
+
+                    b.HasIndex("InstanceId", "NodeId", "Visit")
+                        .IsUnique()
+                        .HasDatabaseName("ux_human_tasks_node_visit")
+                        .HasFilter("instance_id IS NOT NULL");
+
+                    b.ToTable("human_tasks", (string)null);
                 });
 
             modelBuilder.Entity("AgentRuntime.Engine.Incidents.IncidentRecord", b =>
@@ -866,6 +731,11 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("slice_count");
 
+                    b.Property<string>("StartedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("started_by");
+
                     b.Property<string>("StateJson")
                         .IsRequired()
                         .HasColumnType("jsonb")
@@ -1011,6 +881,12 @@ namespace AgentRuntime.Engine.Persistence.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
 
+                    b.Property<int>("Attempts")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0)
+                        .HasColumnName("attempts");
+
                     b.Property<string>("BodyJson")
                         .IsRequired()
                         .HasColumnType("jsonb")
@@ -1038,6 +914,14 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                         .HasMaxLength(50)
                         .HasColumnType("character varying(50)")
                         .HasColumnName("kind");
+
+                    b.Property<string>("LastError")
+                        .HasColumnType("text")
+                        .HasColumnName("last_error");
+
+                    b.Property<DateTimeOffset?>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
 
                     b.Property<string>("Recipient")
                         .HasMaxLength(500)
@@ -1167,15 +1051,6 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                     b.HasIndex("WorkflowId", "ContentHash");
 
                     b.ToTable("workflow_versions", (string)null);
-                });
-
-            modelBuilder.Entity("AgentRuntime.Engine.Governance.AgentVersionRecord", b =>
-                {
-                    b.HasOne("AgentRuntime.Engine.Governance.AgentRecord", null)
-                        .WithMany()
-                        .HasForeignKey("AgentId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
                 });
 
             modelBuilder.Entity("AgentRuntime.Engine.Workflows.WorkflowVersionRecord", b =>

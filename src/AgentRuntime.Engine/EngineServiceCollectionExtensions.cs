@@ -113,8 +113,17 @@ public static class EngineServiceCollectionExtensions
         services.AddAuditTrail(connectionString);
         services.AddSingleton(sp => new AgentDirectory(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<IAgentResolver>(),
             sp.GetRequiredService<LlmEndpointOptions>(), sp.GetRequiredService<IHttpClientFactory>()));
-        services.TryAddSingleton<Governance.Stages.IAgentTaskPort, Governance.Stages.SignalAgentTaskPort>();
+        services.TryAddSingleton<Governance.Stages.IAgentTaskPort, Governance.Stages.HumanTaskAgentPort>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IExecutionGate, Governance.Stages.AgentGate>());
+        services.AddSingleton(sp => new Governance.Stages.AgentCatalog(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Governance.Stages.StageService(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<WorkflowEngine>()));
+        services.AddSingleton(sp => new Governance.Readiness.ReadinessService(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<Governance.GovernanceOptions>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Governance.Promotions.PromotionService(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Governance.GovernanceOptions>(), sp.GetRequiredService<Governance.Readiness.ReadinessService>(), sp.GetRequiredService<AgentDirectory>(), sp));
+        services.AddSingleton(sp => new Governance.Stages.GovernanceMonitor(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<Governance.GovernanceOptions>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Governance.Stages.StageService>(), sp.GetRequiredService<Governance.Promotions.PromotionService>(), sp.GetRequiredService<AgentDirectory>()));
+        services.AddSingleton<HumanTasks.IHumanTaskCompletionHandler>(sp => new Governance.Promotions.PromotionSignOffHandler(sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<Governance.Stages.GovernanceMonitorWorker>();
         return services;
     }
 

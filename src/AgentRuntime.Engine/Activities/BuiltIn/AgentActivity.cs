@@ -78,10 +78,11 @@ public sealed class AgentActivity(AgentDirectory directory, IAgentTaskPort tasks
                     new JsonObject { ["draft"] = output["result"]?.DeepClone(), ["confidence"] = result.Confidence, ["rationale"] = result.Rationale, ["input"] = input?.DeepClone() },
                     "Approve the draft as it is, edit it and approve, or reject it. Nothing acts on it before you decide.")
                 : new AgentTaskRequest(AgentTaskKinds.Decide, decisionId, agentId, $"Decide: {state.Definition.Name ?? agentId}", role, null,
-                    new JsonObject { ["input"] = input?.DeepClone() },
+                    new JsonObject { ["input"] = input?.DeepClone(), ["decision"] = null },
                     "Decide this case yourself. Your decision is what the workflow acts on.");
             bookmark = await tasks.OpenAsync(context, request);
-            taskId = bookmark.Signal ?? decisionId.ToString();
+            taskId = bookmark.Data?["taskId"]?.GetValue<string>() ?? bookmark.Signal ?? decisionId.ToString();
+            context.RecordInput(input); // the task store recorded its own summary; the journal keeps what the agent was given
         }
 
         context.Transaction.Add(InsertDecision(context, decisionId, state, input, output, result, port, invalid, durationMs, taskId));

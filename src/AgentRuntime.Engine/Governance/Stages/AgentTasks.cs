@@ -30,39 +30,42 @@ public interface IAgentTaskPort
 }
 
 /// <summary>
-/// The built-in port: the task is the pending agent decision itself (<c>agent_decisions</c> with a task id and no human
-/// decision), and its completion is the durable signal <c>agent-task:&lt;decision&gt;</c> carrying
-/// <c>{outcome, data, actor, comment}</c> (sent by <see cref="AgentTaskSignals"/>). Replaced by the human-task service when present.
+/// The port onto the human-task store (<see cref="HumanTasks.HumanTasks"/>): the task is created in the agent node's own
+/// step commit (kind <c>agent-draft</c> or <c>agent-decide</c>, subject = the agent, offered to the agent's role) and its
+/// decision resumes the node through the durable <c>task</c> message. What the human sees is <c>data</c>:
+/// draft → <c>{draft, confidence, rationale, input}</c> (an edit changes <c>draft</c>); shadow → <c>{input, decision}</c> with
+/// <c>decision</c> empty for the human to fill (the proposal is never in it). Approved without an edit → <c>approved</c>
+/// (shadow: <c>decided</c>), approved with an edit → <c>edited</c>, anything else (rejected, changes requested, timed out) → <c>rejected</c>.
 /// </summary>
-public sealed class SignalAgentTaskPort : IAgentTaskPort
+public sealed class HumanTaskAgentPort : IAgentTaskPort
 {
-    public ValueTask<Bookmark> OpenAsync(ActivityContext context, AgentTaskRequest request) =>
-        ValueTask.FromResult(new Bookmark(Bookmark.Task, AgentTaskSignals.SignalName(request.DecisionId), null, new JsonObject
-        {
-            ["kind"] = request.Kind,
-            ["decisionId"] = request.DecisionId.ToString(),
-            ["title"] = request.Title,
-            ["role"] = request.Role,
-        }));
-
-    public AgentTaskAnswer ReadAnswer(BookmarkResume resume) => AgentTaskSignals.Read(resume.Payload);
-}
-
-public static class AgentTaskSignals
-{
-    public static string SignalName(Guid decisionId) => $"agent-task:{decisionId}";
-
-    public static JsonObject Payload(AgentTaskAnswer answer) => new()
+    public ValueTask<Bookmark> OpenAsync(ActivityContext context, AgentTaskRequest request)
     {
-        ["outcome"] = answer.Outcome,
-        ["data"] = answer.Data?.DeepClone(),
-        ["actor"] = answer.Actor,
-        ["comment"] = answer.Comment,
-    };
+        var wait = HumanTasks.HumanTasks.CreateAndWait(context, new HumanTasks.HumanTaskRequest
+        {
+            Kind = request.Kind,
+            Title = request.Title,
+            Instructions = request.Instructions,
+            Data = request.Data?.DeepClone(),
+            Role = request.Role,
+            Assignee = request.Assignee,
+            SubjectType = "agent",
+            SubjectId = request.AgentId,
+        });
+        return ValueTask.FromResult(((WaitResult)wait).Bookmark);
+    }
 
-    public static AgentTaskAnswer Read(JsonNode? payload) => new(
-        payload?["outcome"]?.GetValue<string>() ?? "rejected",
-        payload?["data"]?.DeepClone(),
-        payload?["actor"]?.GetValue<string>(),
-        payload?["comment"]?.GetValue<string>());
+    public AgentTaskAnswer ReadAnswer(BookmarkResume resume)
+    {
+        if (!HumanTasks.HumanTasks.TryReadDecision(resume, out var outcome, out var output))
+            throw new InvalidOperationException($"The agent node resumed without a task decision (reason '{resume.Reason}').");
+        var data = output["data"] as JsonObject;
+        var edited = output["edited"] is JsonValue e && e.GetValueKind() == System.Text.Json.JsonValueKind.True;
+        var answer = data?["decision"] ?? data?["draft"];
+        var kind = data?.ContainsKey("decision") == true ? AgentTaskKinds.Decide : AgentTaskKinds.Draft;
+        var mapped = outcome != HumanTasks.HumanTaskOutcomes.Approved ? "rejected"
+            : kind == AgentTaskKinds.Decide ? "decided"
+            : edited ? "edited" : "approved";
+        return new AgentTaskAnswer(mapped, answer?.DeepClone(), output["decidedBy"]?.GetValue<string>(), output["comment"]?.GetValue<string>());
+    }
 }

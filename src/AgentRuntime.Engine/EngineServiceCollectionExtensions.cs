@@ -123,6 +123,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton(sp => new Governance.Stages.GovernanceMonitor(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<Governance.GovernanceOptions>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Governance.Stages.StageService>(), sp.GetRequiredService<Governance.Promotions.PromotionService>(), sp.GetRequiredService<AgentDirectory>()));
         services.AddSingleton<HumanTasks.IHumanTaskCompletionHandler>(sp => new Governance.Promotions.PromotionSignOffHandler(sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Governance.Stages.AgentQueries(sp.GetRequiredService<EngineDatabase>()));
         services.AddHostedService<Governance.Stages.GovernanceMonitorWorker>();
         return services;
     }

@@ -14,6 +14,7 @@ using AgentRuntime.Host.Health;
 using AgentRuntime.Host.Identity;
 using AgentRuntime.Host.Incidents;
 using AgentRuntime.Host.Instances;
+using AgentRuntime.Host.Tasks;
 using AgentRuntime.Host.Workflows;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -53,6 +54,8 @@ builder.Services.AddSingleton(_ =>
 });
 builder.Services.AddAgentRuntimeEngine(o => { o.ConnectionString = connectionString; builder.Configuration.GetSection(EngineOptions.SectionName).Bind(o); });
 
+builder.Services.AddOptions<AgentRuntime.Engine.HumanTasks.HumanTaskOptions>().BindConfiguration(AgentRuntime.Engine.HumanTasks.HumanTaskOptions.SectionName);
+builder.Services.AddOptions<AgentRuntime.Engine.Notifications.NotificationOptions>().BindConfiguration(AgentRuntime.Engine.Notifications.NotificationOptions.SectionName);
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 16 * 1024 * 1024);
@@ -72,6 +75,7 @@ app.MapActivitiesApi();
 app.MapAuditApi();
 app.MapInstancesApi();
 app.MapIncidentsApi();
+app.MapTasksApi();
 app.MapAgentsApi();
 app.MapReadinessApi();
 app.MapFallbackToFile("index.html");

@@ -130,6 +130,10 @@ public sealed class GateIntegrityTests(ITestOutputHelper output)
         Assert.Equal(0, enforced.PausedViolations);
         Assert.Equal(0, enforced.ForbiddenViolations);
         Assert.Equal(0, enforced.AgentRunsWhilePaused);
+        // Every pay_reviewed follows an approval of the agent's output in its instance: enforcement must let each one run
+        // (the approval counts as human approval of the data it reviewed), whatever the agent's stage.
+        Assert.True(enforced.ReviewedPays > 0, enforced.ToString());
+        Assert.Equal(0, enforced.IncidentsAfterApproval);
 
         // Same seed, same world, enforcement switched off: the same checker must see the rule broken.
         Assert.True(unenforced.ForbiddenViolations > 0, unenforced.ToString());
@@ -138,11 +142,12 @@ public sealed class GateIntegrityTests(ITestOutputHelper output)
     }
 
     internal sealed record RunReport(int Instances, int ActionsChecked, int StageViolations, int PausedViolations, int ForbiddenViolations,
-        int AgentRunsWhilePaused, int GovernanceIncidents, int HumanDecisions, int EpochsPaused, int StagesSeen)
+        int AgentRunsWhilePaused, int GovernanceIncidents, int HumanDecisions, int EpochsPaused, int StagesSeen, int ReviewedPays, int IncidentsAfterApproval)
     {
         public override string ToString() =>
             $"instances {Instances}, actions checked {ActionsChecked}, violations: stage {StageViolations}, while paused {PausedViolations}, forbidden {ForbiddenViolations}; " +
-            $"agent runs while paused {AgentRunsWhilePaused}; governance incidents {GovernanceIncidents}; human decisions {HumanDecisions}; epochs paused {EpochsPaused}; stages seen {StagesSeen}";
+            $"agent runs while paused {AgentRunsWhilePaused}; governance incidents {GovernanceIncidents} (after an approval: {IncidentsAfterApproval}); " +
+            $"reviewed pays {ReviewedPays}; human decisions {HumanDecisions}; epochs paused {EpochsPaused}; stages seen {StagesSeen}";
     }
 
     private sealed record Epoch(DateTimeOffset From, DateTimeOffset To, string Stage, bool Paused);
@@ -340,8 +345,10 @@ public sealed class GateIntegrityTests(ITestOutputHelper output)
             }
         }
         var incidents = (int)await host.CountAsync("SELECT count(*) FROM incidents WHERE error_type LIKE '%GovernanceViolationException'");
+        var afterApproval = (int)await host.CountAsync("SELECT count(*) FROM incidents WHERE error_type LIKE '%GovernanceViolationException' AND node_id = 'pay_reviewed'");
+        var reviewedPays = (int)await host.CountAsync("SELECT count(*) FROM action_ledger WHERE node_id = 'pay_reviewed'");
         return new RunReport(instances, checkedActions, stageViolations, pausedViolations, forbiddenViolations, agentRunsWhilePaused, incidents,
-            humanDecisions, epochs.Count(e => e.Paused), epochs.Select(e => e.Stage).Distinct().Count());
+            humanDecisions, epochs.Count(e => e.Paused), epochs.Select(e => e.Stage).Distinct().Count(), reviewedPays, afterApproval);
     }
 
     private static Epoch? EpochAt(List<Epoch> epochs, DateTimeOffset at) => epochs.FirstOrDefault(e => at >= e.From && at <= e.To);

@@ -1,6 +1,7 @@
 using AgentRuntime.Engine.Activities;
 using AgentRuntime.Engine.Activities.BuiltIn;
 using AgentRuntime.Engine.Agents;
+using AgentRuntime.Engine.Audit;
 using AgentRuntime.Engine.Connectors;
 using AgentRuntime.Engine.Execution;
 using AgentRuntime.Engine.HumanTasks;
@@ -43,6 +44,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<SliceExecutor>();
         services.AddSingleton<ActivityRegistry>();
         services.AddSingleton<IAgentResolver, AgentResolver>();
+        services.AddAgentGovernance(options.ConnectionString);
         services.AddSingleton(sp => new EngineRunner(
             sp.GetRequiredService<InstanceStore>(), sp.GetRequiredService<DefinitionCache>(), sp.GetRequiredService<SliceExecutor>(),
             sp.GetRequiredService<LeaseTracker>(), options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EngineRunner>>()));
@@ -97,6 +99,34 @@ public static class EngineServiceCollectionExtensions
     }
 
     public static IServiceCollection AddAgent(this IServiceCollection services, IAgent agent) => services.AddSingleton(agent);
+
+    /// <summary>
+    /// Agents as governed resources: the directory (definitions and stage from the database), the kill-switch gate, the
+    /// human-task port of the agent node (the built-in signal port unless one is registered), the audit trail, the
+    /// governance services (agent catalog, stages, readiness, promotions, monitor). Called by <see cref="AddAgentRuntimeEngine"/>.
+    /// </summary>
+    private static IServiceCollection AddAgentGovernance(this IServiceCollection services, string connectionString)
+    {
+        services.TryAddSingleton(new Governance.GovernanceOptions());
+        services.TryAddSingleton(new LlmEndpointOptions());
+        services.AddHttpClient(HttpAgent.ClientName);
+        services.AddAuditTrail(connectionString);
+        services.AddSingleton(sp => new AgentDirectory(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<IAgentResolver>(),
+            sp.GetRequiredService<LlmEndpointOptions>(), sp.GetRequiredService<IHttpClientFactory>()));
+        services.TryAddSingleton<Governance.Stages.IAgentTaskPort, Governance.Stages.HumanTaskAgentPort>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IExecutionGate, Governance.Stages.AgentGate>());
+        services.AddSingleton(sp => new Governance.Stages.AgentCatalog(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Governance.Stages.StageService(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<WorkflowEngine>()));
+        services.AddSingleton(sp => new Governance.Readiness.ReadinessService(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<Governance.GovernanceOptions>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Governance.Promotions.PromotionService(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Governance.GovernanceOptions>(), sp.GetRequiredService<Governance.Readiness.ReadinessService>(), sp.GetRequiredService<AgentDirectory>(), sp));
+        services.AddSingleton(sp => new Governance.Stages.GovernanceMonitor(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<Governance.GovernanceOptions>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Governance.Stages.StageService>(), sp.GetRequiredService<Governance.Promotions.PromotionService>(), sp.GetRequiredService<AgentDirectory>()));
+        services.AddSingleton<HumanTasks.IHumanTaskCompletionHandler>(sp => new Governance.Promotions.PromotionSignOffHandler(sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Governance.Stages.AgentQueries(sp.GetRequiredService<EngineDatabase>()));
+        services.AddHostedService<Governance.Stages.GovernanceMonitorWorker>();
+        return services;
+    }
 
     /// <summary>Registers a deterministic <c>rules</c> agent.</summary>
     public static IServiceCollection AddRulesAgent(this IServiceCollection services, AgentRegistration registration, params AgentRule[] rules) =>

@@ -3,7 +3,11 @@ using AgentRuntime.Engine.Audit;
 using AgentRuntime.Engine;
 using AgentRuntime.Engine.Persistence;
 using AgentRuntime.Engine.Workflows;
+using AgentRuntime.Engine.Agents;
+using AgentRuntime.Engine.Governance;
 using AgentRuntime.Host.Activities;
+using AgentRuntime.Host.Agents;
+using AgentRuntime.Host.Readiness;
 using AgentRuntime.Host.Audit;
 using AgentRuntime.Host.Database;
 using AgentRuntime.Host.Health;
@@ -40,7 +44,16 @@ builder.AddAgentRuntimeIdentity();
 
 // Hosted services start in registration order: migrate first, then sync the workflows folder.
 builder.Services.AddHostedService<MigrationHostedService>();
+builder.Services.AddHostedService<AgentSyncService>();
 builder.Services.AddHostedService<WorkflowSyncService>();
+// Agents: governance thresholds and where llm agents call (keys are resolved from configuration, then the environment).
+builder.Services.AddSingleton(_ => builder.Configuration.GetSection(GovernanceOptions.SectionName).Get<GovernanceOptions>() ?? new GovernanceOptions());
+builder.Services.AddSingleton(_ =>
+{
+    var llm = builder.Configuration.GetSection("Agents:Llm").Get<LlmEndpointOptions>() ?? new LlmEndpointOptions();
+    llm.ResolveSetting = key => builder.Configuration[key] ?? Environment.GetEnvironmentVariable(key);
+    return llm;
+});
 builder.Services.AddAgentRuntimeEngine(o => { o.ConnectionString = connectionString; builder.Configuration.GetSection(EngineOptions.SectionName).Bind(o); });
 
 builder.Services.AddOptions<AgentRuntime.Engine.HumanTasks.HumanTaskOptions>().BindConfiguration(AgentRuntime.Engine.HumanTasks.HumanTaskOptions.SectionName);
@@ -65,6 +78,8 @@ app.MapAuditApi();
 app.MapInstancesApi();
 app.MapIncidentsApi();
 app.MapTasksApi();
+app.MapAgentsApi();
+app.MapReadinessApi();
 app.MapFallbackToFile("index.html");
 
 await app.RunAsync();

@@ -194,6 +194,7 @@ internal sealed class SliceExecutor(
             if (token.Resume is { } resume)
             {
                 attempts = 1;
+                context.IsResume = true;
                 result = await activity.ResumeAsync(context, resume);
             }
             else
@@ -244,11 +245,13 @@ internal sealed class SliceExecutor(
         {
             case OutcomeResult o:
                 StoreOutput(run, node, o.Output);
+                Governance.Stages.Provenance.OnNodeResult(run.State, node, context, o.Port, o.Output is not null);
                 Journal(run, token.Id, node.Id, node.Type, attempts, "completed", o.Port, context.RecordedInput, o.Output, null, lineage, started, duration);
                 Route(run, token, node, o.Port);
                 break;
             case WaitResult w:
                 if (w.Output is not null) StoreOutput(run, node, w.Output);
+                Governance.Stages.Provenance.OnNodeResult(run.State, node, context, null, w.Output is not null);
                 token.Status = TokenStatus.Waiting;
                 token.Bookmark = w.Bookmark;
                 token.Resume = null;
@@ -283,7 +286,10 @@ internal sealed class SliceExecutor(
     {
         if (run.State.Hold is { } instanceHold) return instanceHold;
         if (_gates.Length == 0) return null;
-        var context = new GateContext(run.Id, run.WorkflowId, run.Version, node);
+        var context = new GateContext(run.Id, run.WorkflowId, run.Version, node)
+        {
+            AgentsRead = node.Type == "action" ? Governance.Stages.Provenance.AgentsRead(run.State, node) : [],
+        };
         foreach (var gate in _gates)
         {
             if (await gate.CheckAsync(context, ct) is { } reason) return reason;
@@ -314,6 +320,8 @@ internal sealed class SliceExecutor(
 
     private void HandleFailure(InstanceRun run, Token token, NodeDefinition node, Exception error, int attempts, bool allowErrorPort = true)
     {
+        // A governance violation (forbidden action, stage rule) is never routed around: it stops the path as an incident.
+        if (error is Governance.Stages.GovernanceViolationException) allowErrorPort = false;
         if (allowErrorPort && run.Workflow.Targets(node.Id, ActivityDescriptor.ErrorPort).Count > 0)
         {
             run.Outputs[node.Id] = new JsonObject
@@ -428,7 +436,7 @@ internal sealed class SliceExecutor(
                 Delay = Durations.TryParse(retry.Backoff, out var d) ? d : TimeSpan.Zero,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = false,
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not LeaseLostException),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not LeaseLostException and not Governance.Stages.GovernanceViolationException),
             });
         }
         if (Durations.TryParse(retry.Timeout, out var timeout) && timeout > TimeSpan.Zero)

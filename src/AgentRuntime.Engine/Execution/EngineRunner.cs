@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using AgentRuntime.Engine.Instances;
+using AgentRuntime.Engine.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace AgentRuntime.Engine.Execution;
@@ -34,7 +35,13 @@ public sealed class EngineRunner
     public async Task<int> RunBatchAsync(int max, CancellationToken cancellationToken = default)
     {
         var rows = await _store.ClaimAsync(max, cancellationToken);
-        foreach (var row in rows) _leases.Hold(row.Id);
+        var claimedAt = _clock.GetUtcNow();
+        foreach (var row in rows)
+        {
+            _leases.Hold(row.Id);
+            if (row.ReadyAt is { } ready)
+                AgentRuntimeMetrics.ClaimLag.Record(Math.Max(0, (claimedAt - ready).TotalSeconds), new KeyValuePair<string, object?>(TelemetryAttributes.WorkflowId, row.WorkflowId));
+        }
         foreach (var row in rows)
         {
             try
@@ -89,6 +96,7 @@ public sealed class EngineRunner
             State = InstanceState.Deserialize(row.State),
             Clock = _clock,
             HostId = _options.HostId,
+            TraceParent = row.TraceParent,
         };
         run.Messages.AddRange(row.Messages);
         return run;

@@ -36,6 +36,8 @@ public sealed class InstanceRecord
     public long LeaseToken { get; set; }
     public DateTimeOffset? LeaseExpiresAt { get; set; }
     public int SliceCount { get; set; }
+    /// <summary>W3C traceparent of the span the instance started in; later slices (resumes) link their spans to it.</summary>
+    public string? TraceParent { get; set; }
 }
 
 /// <summary>Instance lifecycle states.</summary>
@@ -135,6 +137,7 @@ internal sealed class InstanceRecordConfiguration : IEntityTypeConfiguration<Ins
         b.Property(x => x.LeaseToken).HasColumnName("lease_token");
         b.Property(x => x.LeaseExpiresAt).HasColumnName("lease_expires_at");
         b.Property(x => x.SliceCount).HasColumnName("slice_count");
+        b.Property(x => x.TraceParent).HasColumnName("trace_parent").HasMaxLength(64);
         // The claim scans only runnable rows: a partial index keeps waiting/finished instances out of it.
         b.HasIndex(x => x.ReadyAt).HasDatabaseName("ix_workflow_instances_ready").HasFilter("ready_at IS NOT NULL");
         b.HasIndex(x => new { x.WorkflowId, x.Status, x.CreatedAt }).HasDatabaseName("ix_workflow_instances_workflow_status");

@@ -10,6 +10,8 @@ using AgentRuntime.Host.Health;
 using AgentRuntime.Host.Identity;
 using AgentRuntime.Host.Incidents;
 using AgentRuntime.Host.Instances;
+using AgentRuntime.Host.Outcomes;
+using AgentRuntime.Host.Telemetry;
 using AgentRuntime.Host.Workflows;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -35,7 +37,9 @@ builder.Services.AddScoped<WorkflowCatalog>();
 builder.Services.AddAuditTrail(connectionString);
 builder.AddAgentRuntimeIdentity();
 
-// Hosted services start in registration order: migrate first, then sync the workflows folder.
+// Hosted services start in registration order: telemetry first (traces the rest; stops last and flushes), then migrate,
+// then sync the workflows folder.
+builder.AddAgentRuntimeTelemetry();
 builder.Services.AddHostedService<MigrationHostedService>();
 builder.Services.AddHostedService<WorkflowSyncService>();
 builder.Services.AddAgentRuntimeEngine(o => { o.ConnectionString = connectionString; builder.Configuration.GetSection(EngineOptions.SectionName).Bind(o); });
@@ -59,6 +63,8 @@ app.MapActivitiesApi();
 app.MapAuditApi();
 app.MapInstancesApi();
 app.MapIncidentsApi();
+app.MapOutcomesApi();
+app.MapTelemetryApi();
 app.MapFallbackToFile("index.html");
 
 await app.RunAsync();

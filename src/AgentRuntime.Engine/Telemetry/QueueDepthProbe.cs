@@ -15,7 +15,7 @@ internal sealed class QueueDepthProbe(NpgsqlDataSource dataSource, TimeProvider 
     public const int Cap = 100_000;
 
     private long _value = -1;
-    private long _refreshedAt = long.MinValue;
+    private long _refreshedAt; // ticks; 0 (year 1) means never
     private int _refreshing;
 
     /// <summary>The last known depth (null before the first refresh finished). Starts a refresh when stale.</summary>

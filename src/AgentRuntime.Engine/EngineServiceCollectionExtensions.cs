@@ -3,6 +3,7 @@ using AgentRuntime.Engine.Activities.BuiltIn;
 using AgentRuntime.Engine.Agents;
 using AgentRuntime.Engine.Connectors;
 using AgentRuntime.Engine.Execution;
+using AgentRuntime.Engine.HumanTasks;
 using AgentRuntime.Engine.Instances;
 using AgentRuntime.Engine.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
@@ -62,7 +63,9 @@ public static class EngineServiceCollectionExtensions
         services.AddHostedService<TelemetryBackgroundService>();
         services.AddHostedService<EngineWorker>();
 
+        services.AddHumanTasks();
         services.AddActivity<AgentActivity>()
+            .AddActivity<ApprovalActivity>()
             .AddActivity<DecisionActivity>()
             .AddActivity<ActionActivity>()
             .AddActivity<ValidateActivity>()

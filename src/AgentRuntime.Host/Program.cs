@@ -12,6 +12,7 @@ using AgentRuntime.Host.Incidents;
 using AgentRuntime.Host.Instances;
 using AgentRuntime.Host.Outcomes;
 using AgentRuntime.Host.Telemetry;
+using AgentRuntime.Host.Tasks;
 using AgentRuntime.Host.Workflows;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -44,6 +45,8 @@ builder.Services.AddHostedService<MigrationHostedService>();
 builder.Services.AddHostedService<WorkflowSyncService>();
 builder.Services.AddAgentRuntimeEngine(o => { o.ConnectionString = connectionString; builder.Configuration.GetSection(EngineOptions.SectionName).Bind(o); });
 
+builder.Services.AddOptions<AgentRuntime.Engine.HumanTasks.HumanTaskOptions>().BindConfiguration(AgentRuntime.Engine.HumanTasks.HumanTaskOptions.SectionName);
+builder.Services.AddOptions<AgentRuntime.Engine.Notifications.NotificationOptions>().BindConfiguration(AgentRuntime.Engine.Notifications.NotificationOptions.SectionName);
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 16 * 1024 * 1024);
@@ -65,6 +68,7 @@ app.MapInstancesApi();
 app.MapIncidentsApi();
 app.MapOutcomesApi();
 app.MapTelemetryApi();
+app.MapTasksApi();
 app.MapFallbackToFile("index.html");
 
 await app.RunAsync();

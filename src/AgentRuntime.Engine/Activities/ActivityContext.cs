@@ -35,6 +35,8 @@ public sealed class ActivityContext
     public IServiceProvider Services { get; }
     public TimeProvider TimeProvider => _run.Clock;
     public string HostId => _run.HostId;
+    /// <summary>The actor who started the instance (null when started without one). Segregation of duties reads it.</summary>
+    public string? StartedBy => _run.StartedBy;
     /// <summary>Cancelled when the attempt times out (retry policy) or the host stops.</summary>
     public CancellationToken CancellationToken { get; internal set; }
     /// <summary>1 for the first attempt of this visit, then 2, 3 … under the node's retry policy.</summary>

@@ -5,8 +5,8 @@ namespace AgentRuntime.Engine.Activities;
 /// <summary>
 /// The node types this host can run: every <see cref="IActivity"/> registered in DI. <see cref="Catalog"/> is the
 /// built-in descriptors plus those of registered classes (a registered class for a built-in type replaces its descriptor),
-/// so validation and the Studio see exactly what the engine runs. A built-in type with no class (e.g. <c>approval</c>
-/// today) is in the catalog but raises an incident when reached.
+/// so validation and the Studio see exactly what the engine runs. A built-in type with no registered class is in the
+/// catalog but raises an incident when reached.
 /// </summary>
 public sealed class ActivityRegistry
 {

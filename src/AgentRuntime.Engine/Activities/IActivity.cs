@@ -62,7 +62,7 @@ public sealed record Bookmark(string Kind, string? Signal = null, DateTimeOffset
 
     public string Describe() => Signal is not null
         ? $"signal:{Signal}" + (DueAt is { } d ? $" (until {d:O})" : "")
-        : $"{Kind}:{DueAt:O}";
+        : Kind == Task ? $"task:{Data?["taskId"]}" : $"{Kind}:{DueAt:O}";
 }
 
 /// <summary>Why a bookmark resumed: <c>timer</c> (its due time passed) or a message kind such as <c>signal</c>.</summary>
@@ -70,4 +70,6 @@ public sealed record BookmarkResume(string Reason, JsonNode? Payload)
 {
     public const string TimerDue = "timer";
     public const string SignalArrived = "signal";
+    /// <summary>A human task was decided (or timed out); the payload is the decision output (see <c>HumanTasks</c>).</summary>
+    public const string TaskDecided = "task";
 }

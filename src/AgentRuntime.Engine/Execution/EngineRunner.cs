@@ -89,6 +89,7 @@ public sealed class EngineRunner
             Status = row.Status,
             HoldReason = row.HoldReason,
             CreatedAt = row.CreatedAt,
+            StartedBy = row.StartedBy,
             LeaseToken = row.LeaseToken,
             Input = JsonNode.Parse(row.Input),
             Vars = JsonNode.Parse(row.Variables) as JsonObject ?? [],

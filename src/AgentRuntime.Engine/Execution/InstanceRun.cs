@@ -24,6 +24,8 @@ internal sealed class InstanceRun
     public DateTimeOffset? ReadyAt { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }
     public required DateTimeOffset CreatedAt { get; init; }
+    /// <summary>The actor who started the instance (null for starts without one); segregation of duties reads it.</summary>
+    public string? StartedBy { get; init; }
     public required long LeaseToken { get; init; }
     /// <summary>True until the first commit of an instance started inline: that commit inserts the row.</summary>
     public bool IsNew { get; set; }
@@ -55,6 +57,7 @@ internal sealed class InstanceRun
         Instance = new JsonObject
         {
             ["id"] = Id.ToString(), ["workflowId"] = WorkflowId, ["version"] = Version,
+            ["startedBy"] = StartedBy,
             ["startedAt"] = CreatedAt.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture),
         },
         TimeProvider = Clock,

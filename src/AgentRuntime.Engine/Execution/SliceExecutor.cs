@@ -90,6 +90,19 @@ internal sealed class SliceExecutor(
                         run.State.PendingSignals.Add(new BufferedSignal(m.Name ?? "", m.Payload, clock.GetUtcNow()));
                     }
                     break;
+                case MessageKinds.Task:
+                    // A human task was decided (or timed out). The task store committed the decision and this message in
+                    // one transaction; here the waiting path resumes with it, exactly once (the message is consumed in this commit).
+                    var onTask = run.State.Tokens.Find(t => t.Status == TokenStatus.Waiting && t.Bookmark?.Kind == Bookmark.Task
+                        && string.Equals(t.Bookmark.Data?["taskId"]?.GetValue<string>(), m.Name, StringComparison.OrdinalIgnoreCase));
+                    if (onTask is null)
+                    {
+                        logger.LogWarning("Instance {InstanceId}: no path waits on task {TaskId}; its decision is ignored", run.Id, m.Name);
+                        break;
+                    }
+                    onTask.Status = TokenStatus.Ready;
+                    onTask.Resume = new BookmarkResume(BookmarkResume.TaskDecided, m.Payload);
+                    break;
                 case MessageKinds.IncidentRetry:
                 case MessageKinds.IncidentSkip:
                     var incidentId = Guid.Parse(m.Payload?["incidentId"]?.GetValue<string>() ?? Guid.Empty.ToString());
@@ -115,6 +128,7 @@ internal sealed class SliceExecutor(
                     run.Error = m.Payload?["reason"]?.GetValue<string>() ?? "cancelled";
                     run.State.Tokens.Clear();
                     run.Pending.CancelOpenIncidents = true;
+                    run.Pending.Add(HumanTasks.HumanTaskSql.CancelOpenTasksOf(run.Id, clock.GetUtcNow(), run.Error));
                     Journal(run, 0, "-", "instance", 1, "cancelled", null, null, m.Payload, run.Error, null, clock.GetUtcNow(), 0);
                     break;
                 case MessageKinds.Pause:
@@ -457,4 +471,6 @@ public static class MessageKinds
     public const string Cancel = "cancel";
     public const string Pause = "pause";
     public const string Resume = "resume";
+    /// <summary>A human task's decision; <c>name</c> is the task id, the payload the decision output.</summary>
+    public const string Task = "task";
 }

@@ -36,6 +36,8 @@ public sealed class InstanceRecord
     public long LeaseToken { get; set; }
     public DateTimeOffset? LeaseExpiresAt { get; set; }
     public int SliceCount { get; set; }
+    /// <summary>The actor who started the instance through the API (null when started without one).</summary>
+    public string? StartedBy { get; set; }
     /// <summary>W3C traceparent of the span the instance started in; later slices (resumes) link their spans to it.</summary>
     public string? TraceParent { get; set; }
 }
@@ -109,6 +111,11 @@ public sealed class OutboxMessageRecord
     public required string BodyJson { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? DispatchedAt { get; set; }
+    /// <summary>Delivery attempts so far (the outbox dispatcher retries failed deliveries with backoff).</summary>
+    public int Attempts { get; set; }
+    /// <summary>Not before this time (backoff after a failed delivery); null = at once.</summary>
+    public DateTimeOffset? NextAttemptAt { get; set; }
+    public string? LastError { get; set; }
 }
 
 internal sealed class InstanceRecordConfiguration : IEntityTypeConfiguration<InstanceRecord>
@@ -137,6 +144,7 @@ internal sealed class InstanceRecordConfiguration : IEntityTypeConfiguration<Ins
         b.Property(x => x.LeaseToken).HasColumnName("lease_token");
         b.Property(x => x.LeaseExpiresAt).HasColumnName("lease_expires_at");
         b.Property(x => x.SliceCount).HasColumnName("slice_count");
+        b.Property(x => x.StartedBy).HasColumnName("started_by").HasMaxLength(200);
         b.Property(x => x.TraceParent).HasColumnName("trace_parent").HasMaxLength(64);
         // The claim scans only runnable rows: a partial index keeps waiting/finished instances out of it.
         b.HasIndex(x => x.ReadyAt).HasDatabaseName("ix_workflow_instances_ready").HasFilter("ready_at IS NOT NULL");
@@ -207,6 +215,9 @@ internal sealed class OutboxMessageRecordConfiguration : IEntityTypeConfiguratio
         b.Property(x => x.BodyJson).HasColumnName("body").HasColumnType("jsonb");
         b.Property(x => x.CreatedAt).HasColumnName("created_at");
         b.Property(x => x.DispatchedAt).HasColumnName("dispatched_at");
+        b.Property(x => x.Attempts).HasColumnName("attempts").HasDefaultValue(0);
+        b.Property(x => x.NextAttemptAt).HasColumnName("next_attempt_at");
+        b.Property(x => x.LastError).HasColumnName("last_error");
         b.HasIndex(x => x.CreatedAt).HasDatabaseName("ix_outbox_pending").HasFilter("dispatched_at IS NULL");
     }
 }

@@ -12,13 +12,19 @@ public sealed record StartOptions
 
     /// <summary>Start on this version instead of the published one (tests, re-runs).</summary>
     public int? Version { get; init; }
+
+    /// <summary>
+    /// Who starts the instance (the API passes the acting user). Stored as <c>workflow_instances.started_by</c>, visible to
+    /// expressions as <c>instance.startedBy</c>; segregation of duties on approvals refuses this user's approval.
+    /// </summary>
+    public string? StartedBy { get; init; }
 }
 
 public sealed record StartResult(Guid InstanceId, string WorkflowId, int Version, string Status);
 
 public sealed record InstanceSummary(
     Guid Id, string WorkflowId, int Version, string Status, string? WaitingOn, string? HoldReason, string? Error,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? CompletedAt);
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? CompletedAt, string? StartedBy = null);
 
 public sealed record InstanceDetails(
     InstanceSummary Instance, JsonNode? Input, JsonNode? Variables, JsonNode? Outputs, JsonNode? Output, string? LeaseOwner,

@@ -93,6 +93,7 @@ public sealed class WorkflowEngine
             Workflow = workflow,
             Status = InstanceStatus.Running,
             CreatedAt = _clock.GetUtcNow(),
+            StartedBy = options.StartedBy,
             LeaseToken = 0,
             IsNew = true,
             RequirePublished = requirePublished,
@@ -112,7 +113,7 @@ public sealed class WorkflowEngine
 
         if (!options.RunInline)
         {
-            await _store.InsertQueuedAsync(id, workflowId, version, input, vars, state, requirePublished, run.TraceParent, cancellationToken);
+            await _store.InsertQueuedAsync(id, workflowId, version, input, vars, state, requirePublished, run.TraceParent, cancellationToken, options.StartedBy);
             AgentRuntimeMetrics.RecordStarted(workflowId, version);
             _signals.RecordQueuedStart(workflowId);
             _signal.Notify();
@@ -278,12 +279,12 @@ public sealed class WorkflowEngine
 
     // ---- instances -------------------------------------------------------------------------------------------
 
-    private const string SummaryColumns = "id, workflow_id, version, status, waiting_on, hold_reason, error, created_at, updated_at, completed_at";
+    private const string SummaryColumns = "id, workflow_id, version, status, waiting_on, hold_reason, error, created_at, updated_at, completed_at, started_by";
 
     private static InstanceSummary ReadSummary(NpgsqlDataReader r) => new(
         r.GetGuid(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5),
         r.IsDBNull(6) ? null : r.GetString(6), r.GetFieldValue<DateTimeOffset>(7), r.GetFieldValue<DateTimeOffset>(8),
-        r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9));
+        r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9), r.IsDBNull(10) ? null : r.GetString(10));
 
     /// <summary>An instance with its data, its journal (oldest first, up to <paramref name="journalLimit"/> entries) and its incidents.</summary>
     public async Task<InstanceDetails?> GetInstanceAsync(Guid instanceId, int journalLimit = 1000, CancellationToken cancellationToken = default)
@@ -306,11 +307,11 @@ public sealed class WorkflowEngine
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
         var summary = ReadSummary(reader);
-        var input = ParseJson(reader, 10);
-        var vars = ParseJson(reader, 11);
-        var outputs = ParseJson(reader, 12);
-        var output = ParseJson(reader, 13);
-        var leaseOwner = reader.IsDBNull(14) ? null : reader.GetString(14);
+        var input = ParseJson(reader, 11);
+        var vars = ParseJson(reader, 12);
+        var outputs = ParseJson(reader, 13);
+        var output = ParseJson(reader, 14);
+        var leaseOwner = reader.IsDBNull(15) ? null : reader.GetString(15);
         await reader.NextResultAsync(cancellationToken);
         var journal = new List<JournalEntryView>();
         while (await reader.ReadAsync(cancellationToken))

@@ -22,7 +22,7 @@ public static class InstancesApi
         return app;
     }
 
-    private static async Task<IResult> StartAsync(string id, HttpRequest request, WorkflowEngine engine, string? mode, CancellationToken ct)
+    private static async Task<IResult> StartAsync(string id, HttpRequest request, WorkflowEngine engine, Identity.ICurrentActor actor, string? mode, CancellationToken ct)
     {
         var (input, problem) = await ReadJsonAsync(request, ct);
         if (problem is not null) return problem;
@@ -30,7 +30,7 @@ public static class InstancesApi
             return ProblemResults.Status(StatusCodes.Status400BadRequest, "invalid-parameter", "Invalid mode", "mode must be 'inline' or 'queued'.");
         try
         {
-            var started = await engine.StartAsync(id, input, new StartOptions { RunInline = mode == "inline" }, ct);
+            var started = await engine.StartAsync(id, input, new StartOptions { RunInline = mode == "inline", StartedBy = actor.IsAuthenticated ? actor.Name : null }, ct);
             return Results.Created($"/api/v1/instances/{started.InstanceId}", new
             {
                 id = started.InstanceId,
@@ -75,6 +75,7 @@ public static class InstancesApi
             createdAt = i.CreatedAt,
             updatedAt = i.UpdatedAt,
             completedAt = i.CompletedAt,
+            startedBy = i.StartedBy,
             input = details.Input,
             variables = details.Variables,
             outputs = details.Outputs,

@@ -7,7 +7,8 @@ namespace AgentRuntime.Engine.Activities.BuiltIn;
 
 /// <summary>
 /// Emits a notification into the transactional outbox (<c>outbox_messages</c>), committed with the step: the message
-/// exists if and only if the step happened. Delivery (log, webhook, e-mail) is a dispatcher's job (a seam; not built yet).
+/// exists if and only if the step happened. Delivery is the <see cref="Notifications.OutboxDispatcher"/>'s job, through the
+/// <see cref="Notifications.INotificationChannel"/> named by <c>channel</c> (<c>log</c>, <c>webhook</c>, or any registered one).
 /// </summary>
 public sealed class NotifyActivity : IActivity
 {

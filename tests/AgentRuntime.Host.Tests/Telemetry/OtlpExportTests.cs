@@ -13,14 +13,9 @@ namespace AgentRuntime.Host.Tests.Telemetry;
 
 /// <summary>
 /// Functional: the real host exports traces, metrics and logs over OTLP/HTTP, configured only by <c>OTEL_*</c> settings,
-/// to a receiver the test runs itself; the test reads back what arrived on the wire. The instance runs an agent, an
-/// <c>llm</c> agent and then waits for a signal, so its second slice runs later, in a new trace, and must link back to
-/// the span the instance started in.
-/// <para>
-/// To add the approval step when it lands from the tasks branch: put an <c>approval</c> node between <c>draft</c> and
-/// <c>hold</c> in <see cref="Definition"/>, complete its task through the tasks API where the test now sends the signal,
-/// and assert <c>agentruntime.approval.latency</c> beside the other metrics.
-/// </para>
+/// to a receiver the test runs itself; the test reads back what arrived on the wire. The instance runs a rules agent and
+/// an <c>llm</c> agent, waits for a human approval, then for a signal: its second and third slices run later (hours later
+/// in real life), each in a new trace that must link back to the span the instance started in.
 /// </summary>
 public sealed class OtlpExportTests
 {
@@ -38,11 +33,16 @@ public sealed class OtlpExportTests
           nodes:
             - { id: triage, type: agent, inputs: { agent: triage, input: input } }
             - { id: draft, type: agent, inputs: { agent: {{TestLlmAgent.Id}}, input: outputs.triage.result } }
+            - id: approve
+              type: approval
+              inputs: { title: Send the reply, data: outputs.draft.result, role: approver, sla: 4h }
             - { id: hold, type: wait, inputs: { signal: go } }
             - { id: done, type: end, inputs: { output: { reply: outputs.draft.result.reply } } }
           edges:
             - { from: triage.done, to: draft }
-            - { from: draft.done, to: hold }
+            - { from: draft.done, to: approve }
+            - { from: approve.approved, to: hold }
+            - { from: approve.rejected, to: done }
             - { from: hold.done, to: done }
         """;
 
@@ -62,6 +62,7 @@ public sealed class OtlpExportTests
             ["OTEL_BLRP_SCHEDULE_DELAY"] = "200",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
             ["Logging:LogLevel:AgentRuntime.Host.Tests"] = "Information",
+            ["Auth:Mode"] = "Development",
         };
         string instanceId;
         var factory = (await HostFactory.CreateAsync("otlp", settings: settings)).WithWebHostBuilder(b => b.ConfigureTestServices(s =>
@@ -81,22 +82,34 @@ public sealed class OtlpExportTests
             instanceId = (string)started["id"]!;
             Assert.Equal("waiting", (string?)started["status"]);
 
-            // The resume: a durable message, picked up by a worker loop in a later slice (hours later in real life).
+            // First resume: a human approves (a durable task decision, applied by a worker loop in a later slice).
+            var taskId = Engine.HumanTasks.HumanTasks.TaskIdFor(Guid.Parse(instanceId), "approve", 1);
+            using var approve = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/tasks/{taskId}/complete")
+            {
+                Content = JsonContent.Create(new { expectedRevision = 1, operationId = "bob-1", outcome = "approved" }),
+            };
+            approve.Headers.Add("X-Dev-User", "bob");
+            approve.Headers.Add("X-Dev-Roles", "approver");
+            var approved = await client.SendAsync(approve);
+            Assert.True(approved.IsSuccessStatusCode, await approved.Content.ReadAsStringAsync());
+            await WaitForStatusAsync(client, instanceId, "waiting", "signal:go");
+
+            // Second resume: a signal.
             var signal = await client.PostAsJsonAsync($"/api/v1/instances/{instanceId}/signals/go", new { by = "test" });
             Assert.True(signal.IsSuccessStatusCode, await signal.Content.ReadAsStringAsync());
             await WaitForStatusAsync(client, instanceId, "completed");
 
             // Batches arrive while the host runs (not only at shutdown).
-            Assert.True(await receiver.WaitUntilAsync(() => SlicesOf(receiver, instanceId).Count() >= 2, TimeSpan.FromSeconds(60)),
-                "the two slices' spans were not exported while the host ran");
+            Assert.True(await receiver.WaitUntilAsync(() => SlicesOf(receiver, instanceId).Count() >= 3, TimeSpan.FromSeconds(60)),
+                "the slices' spans were not exported while the host ran");
         }
         // Disposal stopped the host: providers flushed. Everything is in now.
 
         var spans = receiver.Spans.ToList();
         var start0 = Assert.Single(spans, s => s.Name == "instance.start" && (string?)s[TelemetryAttributes.InstanceId] == instanceId);
         var slices = SlicesOf(receiver, instanceId).OrderBy(s => s.Span.StartTimeUnixNano).ToList();
-        Assert.Equal(2, slices.Count);
-        var (first, resumed) = (slices[0], slices[1]);
+        Assert.Equal(3, slices.Count);
+        var (first, decided, resumed) = (slices[0], slices[1], slices[2]);
 
         // Resource: the OTEL_* settings.
         Assert.Equal("agentruntime-under-test", first.ResourceAttributes["service.name"]);
@@ -136,12 +149,23 @@ public sealed class OtlpExportTests
         Assert.Equal((long)TestLlmAgent.InputTokens, chat[GenAiTelemetry.InputTokens]);
         Assert.Equal((long)TestLlmAgent.OutputTokens, chat[GenAiTelemetry.OutputTokens]);
 
-        var wait = Assert.Single(firstActivities, s => (string?)s[TelemetryAttributes.NodeId] == "hold");
-        Assert.Equal("waiting", wait[TelemetryAttributes.ActivityStatus]);
-        Assert.Null(wait[TelemetryAttributes.OutcomePort]);
+        var approval = Assert.Single(firstActivities, s => s.Name == "activity approval");
+        Assert.Equal("waiting", approval[TelemetryAttributes.ActivityStatus]);
+        Assert.Null(approval[TelemetryAttributes.OutcomePort]);
+
+        // After the approval: a new trace, linked to the start; the approval leaves by approved, the wait starts waiting.
+        Assert.NotEqual(start0.TraceId, decided.TraceId);
+        Assert.Null(decided.ParentSpanId);
+        var decidedLink = Assert.Single(decided.Span.Links);
+        Assert.Equal((start0.TraceId, start0.SpanId), (Otlp.Hex(decidedLink.TraceId), Otlp.Hex(decidedLink.SpanId)));
+        var decidedActivities = spans.Where(s => s.ParentSpanId == decided.SpanId && s.Scope == EngineTelemetry.SourceName).ToList();
+        Assert.Contains(decidedActivities, s => s.Name == "activity approval" && (string?)s[TelemetryAttributes.OutcomePort] == "approved");
+        Assert.Contains(decidedActivities, s => s.Name == "activity wait" && (string?)s[TelemetryAttributes.ActivityStatus] == "waiting");
+        Assert.Equal("waiting", decided[TelemetryAttributes.InstanceStatus]);
 
         // The resume: a new trace, linked to the span the instance started in.
         Assert.NotEqual(start0.TraceId, resumed.TraceId);
+        Assert.NotEqual(decided.TraceId, resumed.TraceId);
         Assert.Null(resumed.ParentSpanId);
         var link = Assert.Single(resumed.Span.Links);
         Assert.Equal(start0.TraceId, Otlp.Hex(link.TraceId));
@@ -168,7 +192,9 @@ public sealed class OtlpExportTests
         Assert.Equal(1, Sum("agentruntime.instance.completed"));
         Assert.Equal(2UL, Count("agentruntime.activity.duration", a => (string?)a[TelemetryAttributes.NodeType] == "agent"));
         Assert.Equal(2UL, Count("agentruntime.activity.duration", a => (string?)a[TelemetryAttributes.NodeType] == "wait"));
-        Assert.Equal(2UL, Count("agentruntime.slice.duration", _ => true));
+        Assert.Equal(2UL, Count("agentruntime.activity.duration", a => (string?)a[TelemetryAttributes.NodeType] == "approval"));
+        Assert.Equal(3UL, Count("agentruntime.slice.duration", _ => true));
+        Assert.Equal(1UL, Count("agentruntime.approval.latency", a => (string?)a[TelemetryAttributes.ApprovalDecision] == "approved" && (string?)a[TelemetryAttributes.NodeId] == "approve"));
         Assert.True(Count("agentruntime.claim.lag", _ => true) >= 1);
         Assert.Equal(0.95 + 0.72, Sum("agentruntime.agent.confidence", a => a.ContainsKey(TelemetryAttributes.WorkflowId)), 6);
         Assert.Equal(TestLlmAgent.InputTokens, Sum("gen_ai.client.token.usage", a => (string?)a[GenAiTelemetry.TokenType] == "input"));
@@ -179,7 +205,7 @@ public sealed class OtlpExportTests
         Assert.Contains(metrics, m => m.Name == "http.server.request.duration"); // ASP.NET Core's own meter
 
         // Logs carry the trace and span of the work they describe.
-        var log = Assert.Single(receiver.Logs, l => l.Body.Contains("Drafting a reply", StringComparison.Ordinal) || l.Attributes.GetValueOrDefault("InstanceId") as string == instanceId);
+        var log = Assert.Single(receiver.Logs, l => l.Body.Contains("Drafting a reply", StringComparison.Ordinal) && l.Attributes.GetValueOrDefault("InstanceId") as string == instanceId);
         Assert.Equal(first.TraceId, log.TraceId);
         Assert.Equal(chat.SpanId, log.SpanId);
         Assert.Equal(instanceId, log.Attributes["InstanceId"]);
@@ -199,13 +225,13 @@ public sealed class OtlpExportTests
             .Select(g => g.Last());
     }
 
-    private static async Task WaitForStatusAsync(HttpClient client, string instanceId, string status)
+    private static async Task WaitForStatusAsync(HttpClient client, string instanceId, string status, string? waitingOn = null)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
             var instance = await client.GetFromJsonAsync<JsonObject>($"/api/v1/instances/{instanceId}");
-            if ((string?)instance!["status"] == status) return;
+            if ((string?)instance!["status"] == status && (waitingOn is null || (string?)instance["waitingOn"] == waitingOn)) return;
             Assert.True(DateTime.UtcNow < deadline, $"instance still {(string?)instance["status"]}: {instance}");
             await Task.Delay(100);
         }

@@ -6,6 +6,7 @@ using AgentRuntime.Engine.Connectors;
 using AgentRuntime.Engine.Execution;
 using AgentRuntime.Engine.HumanTasks;
 using AgentRuntime.Engine.Instances;
+using AgentRuntime.Engine.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -36,7 +37,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAdd(ServiceDescriptor.Singleton(typeof(ILogger<>), typeof(Logger<>)));
         services.AddHttpClient(HttpConnector.ClientName);
 
-        services.AddSingleton(sp => new EngineDatabase(NpgsqlDataSource.Create(WithAutoPrepare(options.ConnectionString))));
+        services.AddSingleton(sp => new EngineDatabase(CreateDataSource(options.ConnectionString)));
         services.AddSingleton(sp => new InstanceStore(sp.GetRequiredService<EngineDatabase>().DataSource, options, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new DefinitionCache(sp.GetRequiredService<EngineDatabase>().DataSource));
         services.AddSingleton<LeaseTracker>();
@@ -51,7 +52,17 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton(sp => new WorkflowEngine(
             sp.GetRequiredService<InstanceStore>(), sp.GetRequiredService<DefinitionCache>(), sp.GetRequiredService<SliceExecutor>(),
             sp.GetRequiredService<LeaseTracker>(), sp.GetRequiredService<WorkSignal>(), sp.GetRequiredService<ActivityRegistry>(),
-            options, sp.GetRequiredService<TimeProvider>()));
+            options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<TelemetrySignals>()));
+        services.AddSingleton(sp =>
+        {
+            var signals = new TelemetrySignals(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TelemetrySignals>>());
+            signals.Attach(sp.GetRequiredService<EngineDatabase>().DataSource);
+            return signals;
+        });
+        services.AddSingleton(sp => new QueueDepthProbe(sp.GetRequiredService<EngineDatabase>().DataSource, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<QueueDepthProbe>>()));
+        // Registered before the worker so it stops after it: the last slices' signal counts are flushed.
+        services.AddHostedService<TelemetryBackgroundService>();
         services.AddHostedService<EngineWorker>();
 
         services.AddHumanTasks();
@@ -68,6 +79,20 @@ public static class EngineServiceCollectionExtensions
             .AddActivity<FailActivity>();
         services.AddConnector<RecordConnector>().AddConnector<HttpConnector>();
         return services;
+    }
+
+    /// <summary>
+    /// The engine's data source. Its commands are traced (Npgsql's own spans) only inside a span (an API request, a
+    /// slice): the idle claim polls and lease heartbeats of every worker loop would otherwise flood the trace backend
+    /// with a root span each, several times a second.
+    /// </summary>
+    private static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(WithAutoPrepare(connectionString));
+        builder.ConfigureTracing(t => t
+            .ConfigureCommandFilter(_ => System.Diagnostics.Activity.Current is not null)
+            .ConfigureBatchFilter(_ => System.Diagnostics.Activity.Current is not null));
+        return builder.Build();
     }
 
     /// <summary>

@@ -14,6 +14,8 @@ using AgentRuntime.Host.Health;
 using AgentRuntime.Host.Identity;
 using AgentRuntime.Host.Incidents;
 using AgentRuntime.Host.Instances;
+using AgentRuntime.Host.Outcomes;
+using AgentRuntime.Host.Telemetry;
 using AgentRuntime.Host.Tasks;
 using AgentRuntime.Host.Workflows;
 
@@ -42,7 +44,9 @@ builder.Services.AddScoped<WorkflowCatalog>();
 builder.Services.AddAuditTrail(connectionString);
 builder.AddAgentRuntimeIdentity();
 
-// Hosted services start in registration order: migrate first, then sync the workflows folder.
+// Hosted services start in registration order: telemetry first (traces the rest; stops last and flushes), then migrate,
+// then sync the workflows folder.
+builder.AddAgentRuntimeTelemetry();
 builder.Services.AddHostedService<MigrationHostedService>();
 builder.Services.AddHostedService<AgentSyncService>();
 builder.Services.AddHostedService<WorkflowSyncService>();
@@ -77,6 +81,8 @@ app.MapActivitiesApi();
 app.MapAuditApi();
 app.MapInstancesApi();
 app.MapIncidentsApi();
+app.MapOutcomesApi();
+app.MapTelemetryApi();
 app.MapTasksApi();
 app.MapAgentsApi();
 app.MapReadinessApi();

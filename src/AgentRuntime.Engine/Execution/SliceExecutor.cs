@@ -6,6 +6,7 @@ using AgentRuntime.Definitions.Model;
 using AgentRuntime.Engine.Activities;
 using AgentRuntime.Engine.Incidents;
 using AgentRuntime.Engine.Instances;
+using AgentRuntime.Engine.Outcomes;
 using AgentRuntime.Engine.Telemetry;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -27,6 +28,7 @@ internal sealed class SliceExecutor(
     EngineOptions options,
     TimeProvider clock,
     IEnumerable<IExecutionGate> gates,
+    TelemetrySignals signals,
     ILogger<SliceExecutor> logger)
 {
     private readonly IExecutionGate[] _gates = gates.ToArray();
@@ -34,10 +36,9 @@ internal sealed class SliceExecutor(
 
     public async Task RunAsync(InstanceRun run, CancellationToken ct)
     {
-        using var span = EngineTelemetry.Source.StartActivity("instance.slice");
-        span?.SetTag("agentruntime.instance_id", run.Id);
-        span?.SetTag("agentruntime.workflow", run.WorkflowId);
-        span?.SetTag("agentruntime.version", run.Version);
+        var t0 = Stopwatch.GetTimestamp();
+        var isNew = run.IsNew;
+        using var span = EngineTelemetry.StartSlice(run.Id, run.WorkflowId, run.Version, run.TraceParent);
         run.Checkpoint = (r, statements, c) => store.CommitAsync(r, keepLease: true, statements, c);
 
         ApplyMessages(run);
@@ -51,8 +52,22 @@ internal sealed class SliceExecutor(
             await StepAsync(run, token, ct);
         }
         Settle(run);
-        span?.SetTag("agentruntime.status", run.Status);
-        await store.CommitAsync(run, keepLease: false, [], ct);
+        span?.SetTag(TelemetryAttributes.InstanceStatus, run.Status);
+        // The business outcome is measured as the instance completes and commits with it (one transaction).
+        var outcome = run.Status == InstanceStatus.Completed ? OutcomeMeasurement.Measure(run) : null;
+        var incidents = run.Pending.NewIncidents.Count;
+        await store.CommitAsync(run, keepLease: false, outcome is null ? [] : [OutcomeMeasurement.Insert(outcome)], ct);
+
+        // Only what committed is counted.
+        var ended = InstanceStatus.IsFinal(run.Status);
+        if (isNew) AgentRuntimeMetrics.RecordStarted(run.WorkflowId, run.Version);
+        if (ended) AgentRuntimeMetrics.RecordEnded(run.WorkflowId, run.Version, run.Status);
+        AgentRuntimeMetrics.RecordIncidents(run.WorkflowId, run.Version, incidents);
+        if (outcome is not null) OutcomeMeasurement.Record(outcome);
+        AgentRuntimeMetrics.SliceDuration.Record(Stopwatch.GetElapsedTime(t0).TotalSeconds,
+            new TagList { { TelemetryAttributes.WorkflowId, run.WorkflowId }, { TelemetryAttributes.InstanceStatus, run.Status } });
+        signals.RecordSlice(run.WorkflowId, Math.Min(steps, options.MaxStepsPerSlice), isNew, ended,
+            incidents + (run.Status == InstanceStatus.Failed ? 1 : 0));
     }
 
     private void ApplyMessages(InstanceRun run)
@@ -181,8 +196,8 @@ internal sealed class SliceExecutor(
             return;
         }
 
-        using var span = EngineTelemetry.Source.StartActivity($"activity {node.Type}");
-        span?.SetTag("agentruntime.node", node.Id);
+        using var span = EngineTelemetry.StartActivity(run.WorkflowId, run.Version, run.Id, node.Id, node.Type,
+            node.Type == BuiltInActivities.Agent.Type && node.Inputs.TryGetValue("agent", out var agentInput) ? agentInput : null);
         var context = new Activities.ActivityContext(run, token, node, services, ct);
         var started = clock.GetUtcNow();
         var t0 = Stopwatch.GetTimestamp();
@@ -230,6 +245,16 @@ internal sealed class SliceExecutor(
         }
         var duration = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         var lineage = context.Lineage.Count == 0 ? null : context.Lineage.Distinct(StringComparer.Ordinal).ToArray();
+        var (spanStatus, spanPort, spanOutput) = failure is not null
+            ? ("faulted", run.Workflow.Targets(node.Id, ActivityDescriptor.ErrorPort).Count > 0 ? ActivityDescriptor.ErrorPort : null, (JsonNode?)null)
+            : result switch
+            {
+                OutcomeResult o => ("completed", o.Port, o.Output),
+                WaitResult w => ("waiting", null, w.Output),
+                CompleteResult c => ("completed", null, c.Output),
+                _ => ("completed", (string?)null, (JsonNode?)null),
+            };
+        EngineTelemetry.ActivityEnded(span, run.WorkflowId, node.Id, node.Type, spanStatus, spanPort, attempts, duration, spanOutput);
 
         if (failure is not null)
         {

@@ -1163,6 +1163,11 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                         .HasColumnType("character varying(20)")
                         .HasColumnName("status");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("trace_parent");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -1351,6 +1356,111 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                         .HasFilter("dispatched_at IS NULL");
 
                     b.ToTable("outbox_messages", (string)null);
+                });
+
+            modelBuilder.Entity("AgentRuntime.Engine.Outcomes.InstanceOutcomeRecord", b =>
+                {
+                    b.Property<Guid>("InstanceId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("instance_id");
+
+                    b.Property<string>("Direction")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("direction");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset>("MeasuredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("measured_at");
+
+                    b.Property<bool?>("Met")
+                        .HasColumnType("boolean")
+                        .HasColumnName("met");
+
+                    b.Property<string>("Metric")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("metric");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<double?>("Target")
+                        .HasColumnType("double precision")
+                        .HasColumnName("target");
+
+                    b.Property<string>("Unit")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("unit");
+
+                    b.Property<double?>("Value")
+                        .HasColumnType("double precision")
+                        .HasColumnName("value");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.Property<string>("WorkflowId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("workflow_id");
+
+                    b.HasKey("InstanceId");
+
+                    b.HasIndex("WorkflowId", "MeasuredAt")
+                        .HasDatabaseName("ix_instance_outcomes_workflow_time");
+
+                    b.ToTable("instance_outcomes", (string)null);
+                });
+
+            modelBuilder.Entity("AgentRuntime.Engine.Telemetry.TelemetrySignalRecord", b =>
+                {
+                    b.Property<string>("WorkflowId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("workflow_id");
+
+                    b.Property<DateTimeOffset>("BucketStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("bucket_start");
+
+                    b.Property<long>("Activities")
+                        .HasColumnType("bigint")
+                        .HasColumnName("activities");
+
+                    b.Property<long>("Faults")
+                        .HasColumnType("bigint")
+                        .HasColumnName("faults");
+
+                    b.Property<long>("InstancesEnded")
+                        .HasColumnType("bigint")
+                        .HasColumnName("instances_ended");
+
+                    b.Property<long>("InstancesStarted")
+                        .HasColumnType("bigint")
+                        .HasColumnName("instances_started");
+
+                    b.Property<DateTimeOffset>("LastSignalAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_signal_at");
+
+                    b.Property<long>("Slices")
+                        .HasColumnType("bigint")
+                        .HasColumnName("slices");
+
+                    b.HasKey("WorkflowId", "BucketStart");
+
+                    b.ToTable("telemetry_signals", (string)null);
                 });
 
             modelBuilder.Entity("AgentRuntime.Engine.Workflows.WorkflowRecord", b =>

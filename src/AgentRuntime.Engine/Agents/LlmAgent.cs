@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentRuntime.Definitions.Expressions;
 using AgentRuntime.Engine.Execution;
+using AgentRuntime.Engine.Telemetry;
 using OpenAI;
 using OpenAI.Chat;
 
@@ -38,6 +39,7 @@ public sealed class LlmAgent : IAgent
     private readonly AgentDefinition _definition;
     private readonly ChatClient _client;
     private readonly string _model;
+    private readonly Uri _endpoint;
 
     public LlmAgent(AgentDefinition definition, int version, LlmEndpointOptions endpoint)
     {
@@ -47,9 +49,10 @@ public sealed class LlmAgent : IAgent
             ?? throw new InvalidOperationException($"Agent '{definition.Id}' has no base URL (llm.baseUrl or Agents:Llm:BaseUrl).");
         var key = (definition.Llm?.ApiKeySetting is { } setting ? endpoint.ResolveSetting(setting) : null) ?? endpoint.ApiKey ?? "no-key";
         var timeout = Durations.TryParse(definition.Llm?.Timeout, out var t) && t > TimeSpan.Zero ? t : TimeSpan.FromSeconds(60);
+        _endpoint = new Uri(baseUrl);
         var options = new OpenAIClientOptions
         {
-            Endpoint = new Uri(baseUrl),
+            Endpoint = _endpoint,
             NetworkTimeout = timeout,
             RetryPolicy = new ClientRetryPolicy(Math.Max(0, definition.Llm?.Retries ?? 2)),
             UserAgentApplicationId = "agentruntime",
@@ -82,9 +85,22 @@ public sealed class LlmAgent : IAgent
         if (_definition.Model?.Temperature is { } temp) options.Temperature = (float)temp;
         if (_definition.Model?.MaxTokens is { } max) options.MaxOutputTokenCount = max;
 
-        ClientResult<ChatCompletion> response = await _client.CompleteChatAsync(messages, options, cancellationToken);
-        var completion = response.Value;
+        // One GenAI client span per model call (OpenTelemetry GenAI conventions), child of the agent node's activity span.
+        using var call = GenAiTelemetry.StartChatSpan("openai", _model, agentId: _definition.Id,
+            workflowId: request.Scope.Instance?["workflowId"]?.ToString(), endpoint: _endpoint);
+        ChatCompletion completion;
+        try
+        {
+            completion = (await _client.CompleteChatAsync(messages, options, cancellationToken)).Value;
+        }
+        catch (Exception e) when (e is ClientResultException or HttpRequestException or OperationCanceledException or TimeoutException)
+        {
+            call.RecordError(e);
+            throw;
+        }
         var usage = Usage(completion.Usage);
+        call.RecordUsage(usage?.InputTokens, usage?.OutputTokens, completion.Model,
+            [completion.FinishReason.ToString().ToLowerInvariant()], completion.Id, usage is null ? null : (double)usage.Cost);
         var text = completion.Content.Count > 0 ? string.Concat(completion.Content.Select(p => p.Text)) : completion.Refusal;
         if (string.IsNullOrWhiteSpace(text)) return AgentResult.Invalid("the model returned no content", null, usage);
 

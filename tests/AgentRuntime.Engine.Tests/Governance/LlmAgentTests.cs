@@ -142,6 +142,17 @@ public sealed class LlmAgentTests
     public async Task An_llm_agent_records_tokens_and_cost_and_a_malformed_answer_follows_invalid_output()
     {
         await using var endpoint = await LocalChatEndpoint.StartAsync();
+        // The model call is a GenAI client span (OpenTelemetry GenAI conventions) with the token usage on it. The listener is
+        // process-wide, so spans are picked out by this test's endpoint port.
+        var chatSpans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        var endpointPort = new Uri(endpoint.BaseUrl).Port;
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == AgentRuntime.Engine.Telemetry.EngineTelemetry.SourceName,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => { if (a.GetTagItem("server.port") is int p && p == endpointPort) chatSpans.Enqueue(a); },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
         await using var host = await EngineTestHost.StartAsync("llm", services: s => s.AddSingleton(new LlmEndpointOptions
         {
             ResolveSetting = name => name == "TEST_LLM_KEY" ? "sk-test-123" : null,
@@ -170,6 +181,13 @@ public sealed class LlmAgentTests
         Assert.Equal(("done", 120, 30, "execute"), (row.Outcome, row.InputTokens, row.OutputTokens, row.Stage));
         Assert.Equal(0.105m, row.Cost); // 120/1000 × 0.5 + 30/1000 × 1.5
         Assert.Equal(0.92, row.Confidence);
+        var chat = Assert.Single(chatSpans);
+        Assert.Equal("chat test-model", chat.DisplayName);
+        Assert.Equal(System.Diagnostics.ActivityKind.Client, chat.Kind);
+        Assert.Equal("test-model", chat.GetTagItem("gen_ai.request.model"));
+        Assert.Equal(120L, chat.GetTagItem("gen_ai.usage.input_tokens"));
+        Assert.Equal(30L, chat.GetTagItem("gen_ai.usage.output_tokens"));
+        Assert.Equal("openai", chat.GetTagItem("gen_ai.provider.name"));
 
         // 2. A malformed answer (prose, not JSON): invalid-output, tokens still recorded, nothing refunded.
         endpoint.PromptTokens = 80;

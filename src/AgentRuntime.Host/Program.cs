@@ -3,15 +3,21 @@ using AgentRuntime.Engine.Audit;
 using AgentRuntime.Engine;
 using AgentRuntime.Engine.Persistence;
 using AgentRuntime.Engine.Workflows;
+using AgentRuntime.Engine.Agents;
+using AgentRuntime.Engine.Governance;
 using AgentRuntime.Host.Activities;
+using AgentRuntime.Host.Agents;
+using AgentRuntime.Host.Readiness;
 using AgentRuntime.Host.Audit;
 using AgentRuntime.Host.Database;
 using AgentRuntime.Host.Health;
 using AgentRuntime.Host.Identity;
 using AgentRuntime.Host.Incidents;
 using AgentRuntime.Host.Instances;
+using AgentRuntime.Host.Outcomes;
 using AgentRuntime.Host.Security;
 using AgentRuntime.Host.Security.ApiKeys;
+using AgentRuntime.Host.Telemetry;
 using AgentRuntime.Host.Tasks;
 using AgentRuntime.Host.Workflows;
 
@@ -42,10 +48,21 @@ builder.AddAgentRuntimeIdentity();
 builder.Services.AddAgentRuntimeHardening(builder.Configuration);
 builder.Services.AddAgentRuntimeRateLimits(builder.Configuration);
 
-// Hosted services start in registration order: migrate first, then sync the workflows folder.
+// Hosted services start in registration order: telemetry first (traces the rest; stops last and flushes), then migrate,
+// then sync the workflows folder.
+builder.AddAgentRuntimeTelemetry();
 builder.Services.AddHostedService<MigrationHostedService>();
 builder.Services.AddHostedService<ApiKeyBootstrap>();
+builder.Services.AddHostedService<AgentSyncService>();
 builder.Services.AddHostedService<WorkflowSyncService>();
+// Agents: governance thresholds and where llm agents call (keys are resolved from configuration, then the environment).
+builder.Services.AddSingleton(_ => builder.Configuration.GetSection(GovernanceOptions.SectionName).Get<GovernanceOptions>() ?? new GovernanceOptions());
+builder.Services.AddSingleton(_ =>
+{
+    var llm = builder.Configuration.GetSection("Agents:Llm").Get<LlmEndpointOptions>() ?? new LlmEndpointOptions();
+    llm.ResolveSetting = key => builder.Configuration[key] ?? Environment.GetEnvironmentVariable(key);
+    return llm;
+});
 builder.Services.AddAgentRuntimeEngine(o =>
 {
     o.ConnectionString = connectionString;
@@ -82,7 +99,11 @@ app.MapActivitiesApi();
 app.MapAuditApi();
 app.MapInstancesApi();
 app.MapIncidentsApi();
+app.MapOutcomesApi();
+app.MapTelemetryApi();
 app.MapTasksApi();
+app.MapAgentsApi();
+app.MapReadinessApi();
 app.MapFallbackToFile("index.html").AllowAnonymous();
 
 await app.RunAsync();

@@ -1,7 +1,9 @@
 using AgentRuntime.Host.Security;
 using AgentRuntime.Testing;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentRuntime.Host.Tests.Infrastructure;
 
@@ -9,16 +11,21 @@ namespace AgentRuntime.Host.Tests.Infrastructure;
 /// The real host in process (Kestrel replaced by the test server) on a real PostgreSQL database of its own.
 /// Settings are passed as configuration, exactly as an operator would set them.
 /// <para>
-/// Authentication is real: by default the host runs in development identity mode and <see cref="WebApplicationFactory{T}.CreateClient()"/>
-/// signs every request in as <see cref="TestUser"/> holding every role (a request that sets its own <c>X-Dev-User</c> /
-/// <c>X-Dev-Roles</c> keeps them). <see cref="CreateClientAs"/> and <see cref="CreateAnonymousClient"/> are for tests about
-/// who may do what. Write-rate limits are raised so functional tests are not throttled; the rate-limit test sets its own.
+/// Authentication is real: by default the host runs in development identity mode, and a client from
+/// <see cref="WebApplicationFactory{T}.CreateClient()"/> (also of factories derived with <c>WithWebHostBuilder</c>) signs in
+/// as <see cref="TestUser"/> holding every role — unless the request names its own <c>X-Dev-User</c> (and
+/// <c>X-Dev-Roles</c>), which then win. <see cref="CreateClientAs"/> and <see cref="CreateAnonymousClient"/> are for tests
+/// about who may do what. Write-rate limits are raised so functional tests are not throttled; the rate-limit test sets its own.
 /// </para>
 /// </summary>
 public sealed class HostFactory(string connectionString, string? workflowsDirectory = null, IDictionary<string, string?>? settings = null)
     : WebApplicationFactory<Program>
 {
     public const string TestUser = "test-user";
+
+    /// <summary>Test-only headers carrying the default identity; <see cref="DefaultIdentity"/> turns them into X-Dev-* when absent.</summary>
+    internal const string DefaultUserHeader = "X-Test-Default-User";
+    internal const string DefaultRolesHeader = "X-Test-Default-Roles";
 
     public string ConnectionString { get; } = connectionString;
 
@@ -35,14 +42,15 @@ public sealed class HostFactory(string connectionString, string? workflowsDirect
         builder.UseSetting("RateLimiting:WritesPerMinute", "60000000");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
+        builder.ConfigureServices(s => s.AddSingleton<IStartupFilter, DefaultIdentity>());
     }
 
     /// <summary>Default clients act as <see cref="TestUser"/> with every role, unless a request names its own user.</summary>
     protected override void ConfigureClient(HttpClient client)
     {
         base.ConfigureClient(client);
-        client.DefaultRequestHeaders.Add("X-Dev-User", TestUser);
-        client.DefaultRequestHeaders.Add("X-Dev-Roles", string.Join(",", Roles.All));
+        client.DefaultRequestHeaders.Add(DefaultUserHeader, TestUser);
+        client.DefaultRequestHeaders.Add(DefaultRolesHeader, string.Join(",", Roles.All));
     }
 
     /// <summary>A client signed in (development mode) as <paramref name="user"/> with exactly <paramref name="roles"/>.</summary>
@@ -57,9 +65,28 @@ public sealed class HostFactory(string connectionString, string? workflowsDirect
     /// <summary>A client that sends no credentials (other than those a test adds itself).</summary>
     public HttpClient CreateAnonymousClient()
     {
-        var client = CreateDefaultClient(); // runs ConfigureClient: take its identity off again
-        client.DefaultRequestHeaders.Remove("X-Dev-User");
-        client.DefaultRequestHeaders.Remove("X-Dev-Roles");
+        var client = CreateDefaultClient(); // runs ConfigureClient: take its default identity off again
+        client.DefaultRequestHeaders.Remove(DefaultUserHeader);
+        client.DefaultRequestHeaders.Remove(DefaultRolesHeader);
         return client;
+    }
+
+    /// <summary>
+    /// Test server only, before the host's pipeline: a request without <c>X-Dev-User</c> gets the client's default identity;
+    /// one without <c>X-Dev-Roles</c> gets the default roles. The default headers themselves never reach the host.
+    /// </summary>
+    private sealed class DefaultIdentity : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, nextMiddleware) =>
+            {
+                var headers = context.Request.Headers;
+                if (headers.Remove(DefaultUserHeader, out var user) && !headers.ContainsKey("X-Dev-User")) headers["X-Dev-User"] = user;
+                if (headers.Remove(DefaultRolesHeader, out var roles) && !headers.ContainsKey("X-Dev-Roles")) headers["X-Dev-Roles"] = roles;
+                await nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 }

@@ -61,6 +61,21 @@ public static class RoleMatrix
         ["POST /api/v1/tasks/{id:guid}/reassign"] = Policies.Authenticated,
         ["POST /api/v1/tasks/{id:guid}/complete"] = Policies.Authenticated,
 
+        ["GET /api/v1/workflows/{id}/outcomes"] = Policies.Reader,
+        ["GET /api/v1/workflows/{id}/telemetry"] = Policies.Reader,
+        ["GET /api/v1/workflows/{id}/readiness"] = Policies.Reader,
+
+        // Agents: registering is design work; requesting a promotion opens the owner's sign-off task; demoting and the
+        // kill switch are operations.
+        ["GET /api/v1/agents/"] = Policies.Reader,
+        ["GET /api/v1/agents/{id}"] = Policies.Reader,
+        ["GET /api/v1/agents/{id}/decisions"] = Policies.Reader,
+        ["PUT /api/v1/agents/{id}"] = Policies.Designer,
+        ["POST /api/v1/agents/{id}/promotions"] = Policies.Promoter,
+        ["POST /api/v1/agents/{id}/demotions"] = Policies.Operator,
+        ["POST /api/v1/agents/{id}/pause"] = Policies.Operator,
+        ["POST /api/v1/agents/{id}/resume"] = Policies.Operator,
+
         ["POST /api/v1/api-keys/"] = Policies.Admin,
         ["GET /api/v1/api-keys/"] = Policies.Admin,
         ["DELETE /api/v1/api-keys/{id:guid}"] = Policies.Admin,

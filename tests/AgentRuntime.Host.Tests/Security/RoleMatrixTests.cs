@@ -52,7 +52,8 @@ public sealed class RoleMatrixTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Defence in depth: the fallback policy still requires a signed-in caller for an endpoint that forgot its policy.
         using var anonymous = withExtra.CreateClient();
-        anonymous.DefaultRequestHeaders.Remove("X-Dev-User");
+        anonymous.DefaultRequestHeaders.Remove(HostFactory.DefaultUserHeader);
+        anonymous.DefaultRequestHeaders.Remove(HostFactory.DefaultRolesHeader);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/v1/test/unprotected")).StatusCode);
     }
 

@@ -54,9 +54,9 @@ builder.Services.AddHostedService<WorkflowSyncService>();
 builder.Services.AddSingleton(_ => builder.Configuration.GetSection(GovernanceOptions.SectionName).Get<GovernanceOptions>() ?? new GovernanceOptions());
 builder.Services.AddSingleton(_ =>
 {
-    var llm = builder.Configuration.GetSection("Agents:Llm").Get<LlmEndpointOptions>() ?? new LlmEndpointOptions();
-    llm.ResolveSetting = key => builder.Configuration[key] ?? Environment.GetEnvironmentVariable(key);
-    return llm;
+    var llm = builder.Configuration.GetSection(LlmEndpointOptions.SectionName).Get<LlmEndpointOptions>() ?? new LlmEndpointOptions();
+    // Named secrets: a definition names the setting (e.g. apiKeySetting: OPENAI_API_KEY), configuration or environment holds the value.
+    return llm.UseSettingResolver(secretName => builder.Configuration[secretName] ?? Environment.GetEnvironmentVariable(secretName));
 });
 builder.Services.AddAgentRuntimeEngine(o => { o.ConnectionString = connectionString; builder.Configuration.GetSection(EngineOptions.SectionName).Bind(o); });
 

@@ -14,6 +14,8 @@ namespace AgentRuntime.Engine.Agents;
 /// <summary>Where LLM agents call, beyond what their definitions say (section <c>Agents:Llm</c> in the host).</summary>
 public sealed class LlmEndpointOptions
 {
+    public const string SectionName = "Agents:Llm";
+
     /// <summary>Used when an agent's definition names no base URL.</summary>
     public string? BaseUrl { get; set; }
     /// <summary>Used when the agent's <c>apiKeySetting</c> is unset or not found. Local endpoints (vLLM, Ollama) accept any key.</summary>
@@ -21,7 +23,15 @@ public sealed class LlmEndpointOptions
     /// <summary>Per-agent overrides: agent id → base URL (e.g. to point a staging host at a local model).</summary>
     public Dictionary<string, string> BaseUrls { get; set; } = [];
     /// <summary>Resolves a key name (the agent's <c>apiKeySetting</c>) to its value: configuration in the host, environment otherwise.</summary>
-    public Func<string, string?> ResolveSetting { get; set; } = Environment.GetEnvironmentVariable;
+    /// <remarks>Not a setting itself: the host supplies it with <see cref="UseSettingResolver"/>; secrets never sit in definitions.</remarks>
+    public Func<string, string?> ResolveSetting { get; private set; } = Environment.GetEnvironmentVariable;
+
+    /// <summary>Resolves named secrets (an agent's <c>apiKeySetting</c>, an http agent's <c>tokenSetting</c>) through <paramref name="resolver"/>.</summary>
+    public LlmEndpointOptions UseSettingResolver(Func<string, string?> resolver)
+    {
+        ResolveSetting = resolver;
+        return this;
+    }
 }
 
 /// <summary>

@@ -153,10 +153,8 @@ public sealed class LlmAgentTests
             ActivityStopped = a => { if (a.GetTagItem("server.port") is int p && p == endpointPort) chatSpans.Enqueue(a); },
         };
         System.Diagnostics.ActivitySource.AddActivityListener(listener);
-        await using var host = await EngineTestHost.StartAsync("llm", services: s => s.AddSingleton(new LlmEndpointOptions
-        {
-            ResolveSetting = name => name == "TEST_LLM_KEY" ? "sk-test-123" : null,
-        }));
+        await using var host = await EngineTestHost.StartAsync("llm", services: s => s.AddSingleton(new LlmEndpointOptions()
+            .UseSettingResolver(name => name == "TEST_LLM_KEY" ? "sk-test-123" : null)));
         var stored = await host.Services.GetRequiredService<AgentCatalog>().StoreAsync(AgentDocument.Parse(Agent(endpoint.BaseUrl), "refund-llm.yaml"), "test", "test");
         Assert.Equal(AgentStoreOutcome.Registered, stored.Outcome);
         await host.PublishAsync(Workflow);

@@ -137,7 +137,7 @@ public static class EngineServiceCollectionExtensions
         services.AddHttpClient(HttpAgent.ClientName);
         services.AddAuditTrail(connectionString);
         services.AddSingleton(sp => new AgentDirectory(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<IAgentResolver>(),
-            sp.GetRequiredService<LlmEndpointOptions>(), sp.GetRequiredService<IHttpClientFactory>()));
+            sp.GetRequiredService<LlmEndpointOptions>(), sp.GetRequiredService<IHttpClientFactory>(), sp.GetService<ILoggerFactory>()));
         services.TryAddSingleton<Governance.Stages.IAgentTaskPort, Governance.Stages.HumanTaskAgentPort>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IExecutionGate, Governance.Stages.AgentGate>());
         services.AddSingleton(sp => new Governance.Stages.AgentCatalog(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));

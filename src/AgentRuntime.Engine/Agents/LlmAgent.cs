@@ -6,6 +6,8 @@ using System.Text.Json.Nodes;
 using AgentRuntime.Definitions.Expressions;
 using AgentRuntime.Engine.Execution;
 using AgentRuntime.Engine.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using OpenAI;
 using OpenAI.Chat;
 
@@ -50,10 +52,12 @@ public sealed class LlmAgent : IAgent
     private readonly ChatClient _client;
     private readonly string _model;
     private readonly Uri _endpoint;
+    private readonly ILogger _logger;
 
-    public LlmAgent(AgentDefinition definition, int version, LlmEndpointOptions endpoint)
+    public LlmAgent(AgentDefinition definition, int version, LlmEndpointOptions endpoint, ILogger<LlmAgent>? logger = null)
     {
         _definition = definition;
+        _logger = logger ?? NullLogger<LlmAgent>.Instance;
         _model = definition.Model?.Name ?? throw new InvalidOperationException($"Agent '{definition.Id}' names no model.");
         var baseUrl = endpoint.BaseUrls.GetValueOrDefault(definition.Id) ?? definition.Llm?.BaseUrl ?? endpoint.BaseUrl
             ?? throw new InvalidOperationException($"Agent '{definition.Id}' has no base URL (llm.baseUrl or Agents:Llm:BaseUrl).");
@@ -111,6 +115,9 @@ public sealed class LlmAgent : IAgent
         var usage = Usage(completion.Usage);
         call.RecordUsage(usage?.InputTokens, usage?.OutputTokens, completion.Model,
             [completion.FinishReason.ToString().ToLowerInvariant()], completion.Id, usage is null ? null : (double)usage.Cost);
+        // Inside the chat span: the record carries its trace and span ids.
+        _logger.LogDebug("Agent {AgentId}, instance {InstanceId}, node {NodeId}: model {Model} answered {ResponseId} ({InputTokens} input, {OutputTokens} output tokens, {FinishReason})",
+            _definition.Id, request.InstanceId, request.NodeId, completion.Model, completion.Id, usage?.InputTokens, usage?.OutputTokens, completion.FinishReason);
         var text = completion.Content.Count > 0 ? string.Concat(completion.Content.Select(p => p.Text)) : completion.Refusal;
         if (string.IsNullOrWhiteSpace(text)) return AgentResult.Invalid("the model returned no content", null, usage);
 

@@ -5,6 +5,7 @@ using AgentRuntime.Engine.Connectors;
 using AgentRuntime.Engine.Execution;
 using AgentRuntime.Engine.HumanTasks;
 using AgentRuntime.Engine.Instances;
+using AgentRuntime.Engine.Operations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -49,8 +50,9 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton(sp => new WorkflowEngine(
             sp.GetRequiredService<InstanceStore>(), sp.GetRequiredService<DefinitionCache>(), sp.GetRequiredService<SliceExecutor>(),
             sp.GetRequiredService<LeaseTracker>(), sp.GetRequiredService<WorkSignal>(), sp.GetRequiredService<ActivityRegistry>(),
-            options, sp.GetRequiredService<TimeProvider>()));
+            options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<WorkflowHoldGate>()));
         services.AddHostedService<EngineWorker>();
+        services.AddOperations(options);
 
         services.AddHumanTasks();
         services.AddActivity<AgentActivity>()

@@ -10,6 +10,7 @@ using AgentRuntime.Host.Health;
 using AgentRuntime.Host.Identity;
 using AgentRuntime.Host.Incidents;
 using AgentRuntime.Host.Instances;
+using AgentRuntime.Host.Operations;
 using AgentRuntime.Host.Tasks;
 using AgentRuntime.Host.Workflows;
 
@@ -39,6 +40,7 @@ builder.AddAgentRuntimeIdentity();
 // Hosted services start in registration order: migrate first, then sync the workflows folder.
 builder.Services.AddHostedService<MigrationHostedService>();
 builder.Services.AddHostedService<WorkflowSyncService>();
+builder.Services.AddSingleton(builder.Configuration.GetSection(AgentRuntime.Engine.Operations.OperationsOptions.SectionName).Get<AgentRuntime.Engine.Operations.OperationsOptions>() ?? new());
 builder.Services.AddAgentRuntimeEngine(o => { o.ConnectionString = connectionString; builder.Configuration.GetSection(EngineOptions.SectionName).Bind(o); });
 
 builder.Services.AddOptions<AgentRuntime.Engine.HumanTasks.HumanTaskOptions>().BindConfiguration(AgentRuntime.Engine.HumanTasks.HumanTaskOptions.SectionName);
@@ -63,6 +65,7 @@ app.MapAuditApi();
 app.MapInstancesApi();
 app.MapIncidentsApi();
 app.MapTasksApi();
+app.MapOperationsApi();
 app.MapFallbackToFile("index.html");
 
 await app.RunAsync();

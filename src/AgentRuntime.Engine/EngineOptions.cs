@@ -35,5 +35,13 @@ public sealed class EngineOptions
     /// <summary>Journal input/output above this many characters is stored truncated.</summary>
     public int JournalPayloadLimit { get; set; } = 4096;
 
+    /// <summary>
+    /// Graceful stop (SIGTERM): the host stops claiming at once, lets slices already running finish for up to this
+    /// long, then cancels the rest; every lease it still holds is released (owner and expiry cleared, <c>ready_at</c> = now,
+    /// fenced by <c>lease_token</c>) so another host takes the work over at once instead of after <see cref="LeaseDuration"/>.
+    /// Keep it below the host's shutdown timeout (30 s by default) and Kubernetes' <c>terminationGracePeriodSeconds</c>.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     internal TimeSpan EffectiveHeartbeat => HeartbeatInterval ?? LeaseDuration / 3;
 }

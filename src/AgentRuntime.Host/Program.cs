@@ -14,7 +14,9 @@ using AgentRuntime.Host.Operations;
 using AgentRuntime.Host.Tasks;
 using AgentRuntime.Host.Workflows;
 
+var migrateOnly = MigrateCommand.Take(ref args); // `migrate` / `--migrate-only`: the release job's mode (deploy/README.md)
 var builder = WebApplication.CreateBuilder(args);
+if (migrateOnly) return await MigrateCommand.RunAsync(builder.Configuration);
 
 // Default address when none is configured (ASPNETCORE_URLS / --urls override it).
 if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
@@ -69,6 +71,7 @@ app.MapOperationsApi();
 app.MapFallbackToFile("index.html");
 
 await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to the functional tests' WebApplicationFactory.</summary>
 public partial class Program;

@@ -30,38 +30,86 @@ public sealed class EngineRunner
         _logger = logger;
     }
 
-    /// <summary>Claims up to <paramref name="max"/> instances and runs a slice of each, one after the other. Returns how many were claimed.</summary>
+    /// <summary>
+    /// Claims up to <paramref name="max"/> instances and runs a slice of each, one after the other. Returns how many were
+    /// claimed. When <paramref name="cancellationToken"/> fires, the slice in progress is cancelled, every claimed row not
+    /// finished is released at once (not left to expire) and the cancellation is rethrown.
+    /// </summary>
     public async Task<int> RunBatchAsync(int max, CancellationToken cancellationToken = default)
     {
-        var rows = await _store.ClaimAsync(max, cancellationToken);
-        foreach (var row in rows) _leases.Hold(row.Id);
-        foreach (var row in rows)
+        var outcome = await RunBatchAsync(max, cancellationToken, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        return outcome.Claimed;
+    }
+
+    /// <summary>
+    /// The worker's form. <paramref name="stopping"/> (graceful stop): no new claim, and rows of this batch not yet started
+    /// are released; the slice in progress runs on. <paramref name="abort"/> (the drain timed out): the slice in progress
+    /// is cancelled and released too. Returns normally in both cases, with the rows it released.
+    /// </summary>
+    internal async Task<BatchOutcome> RunBatchAsync(int max, CancellationToken stopping, CancellationToken abort)
+    {
+        if (stopping.IsCancellationRequested) return BatchOutcome.None;
+        var rows = await _store.ClaimAsync(max, abort);
+        foreach (var row in rows) _leases.Hold(row.Id, row.LeaseToken);
+        var unfinished = new List<InstanceStore.ClaimedRow>();
+        try
         {
-            try
+            for (var i = 0; i < rows.Count; i++)
             {
-                var run = await LoadAsync(row, cancellationToken);
-                await _executor.RunAsync(run, cancellationToken);
-            }
-            catch (LeaseLostException e)
-            {
-                _logger.LogWarning("Instance {InstanceId}: lease lost, slice rolled back ({Message})", row.Id, e.Message);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
+                var row = rows[i];
+                if (stopping.IsCancellationRequested)
+                {
+                    unfinished.AddRange(rows.Skip(i));
+                    break;
+                }
+                try
+                {
+                    var run = await LoadAsync(row, abort);
+                    await _executor.RunAsync(run, abort);
+                }
+                catch (LeaseLostException e)
+                {
+                    _logger.LogWarning("Instance {InstanceId}: lease lost, slice rolled back ({Message})", row.Id, e.Message);
+                }
+                catch (OperationCanceledException) when (abort.IsCancellationRequested)
+                {
+                    unfinished.AddRange(rows.Skip(i));
+                    break;
+                }
 #pragma warning disable CA1031 // one instance's failure must not stop the batch; its lease expires and it is retried
-            catch (Exception e)
+                catch (Exception e)
 #pragma warning restore CA1031
-            {
-                _logger.LogError(e, "Instance {InstanceId}: slice failed; it will be retried when its lease expires", row.Id);
-            }
-            finally
-            {
+                {
+                    _logger.LogError(e, "Instance {InstanceId}: slice failed; it will be retried when its lease expires", row.Id);
+                }
                 _leases.Release(row.Id);
             }
         }
-        return rows.Count;
+        finally
+        {
+            // Not left to expire: another host may claim these rows at once. Runs even when the batch was cancelled.
+            var released = unfinished.Count == 0 ? [] : await ReleaseAsync(unfinished);
+            foreach (var row in unfinished) _leases.Release(row.Id);
+            unfinished = [.. unfinished.Where(r => released.Contains(r.Id))];
+        }
+        return new BatchOutcome(rows.Count, [.. unfinished.Select(r => r.Id)]);
+    }
+
+    private async Task<HashSet<Guid>> ReleaseAsync(List<InstanceStore.ClaimedRow> rows)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            return [.. await _store.ReleaseAsync(rows.Select(r => (r.Id, r.LeaseToken)).ToList(), timeout.Token)];
+        }
+#pragma warning disable CA1031 // the database may be gone during shutdown: the leases then expire as after a crash
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _logger.LogWarning(e, "Could not release {Count} leases; they expire after the lease duration", rows.Count);
+            return [];
+        }
     }
 
     /// <summary>Runs slices until nothing is claimable now (timers due later and signals not yet sent do not count).</summary>
@@ -96,14 +144,21 @@ public sealed class EngineRunner
     }
 }
 
-/// <summary>The instances this host currently holds leases on (heartbeats extend them).</summary>
+/// <summary>What one claim-and-run batch did: rows claimed, and rows handed back unfinished (released, not left to expire).</summary>
+internal sealed record BatchOutcome(int Claimed, IReadOnlyList<Guid> Released)
+{
+    public static readonly BatchOutcome None = new(0, []);
+}
+
+/// <summary>The instances this host currently holds leases on, with the lease token of each claim (heartbeats extend them).</summary>
 internal sealed class LeaseTracker
 {
-    private readonly ConcurrentDictionary<Guid, byte> _held = new();
+    private readonly ConcurrentDictionary<Guid, long> _held = new();
 
-    public void Hold(Guid id) => _held[id] = 0;
+    public void Hold(Guid id, long leaseToken) => _held[id] = leaseToken;
     public void Release(Guid id) => _held.TryRemove(id, out _);
     public IReadOnlyCollection<Guid> Snapshot() => _held.Keys.ToArray();
+    public IReadOnlyList<(Guid Id, long LeaseToken)> Held() => [.. _held.Select(kv => (kv.Key, kv.Value))];
 }
 
 /// <summary>Wakes idle worker loops when this host creates work (a start, a signal), instead of waiting for the next poll.</summary>

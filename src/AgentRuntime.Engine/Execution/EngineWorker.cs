@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -13,32 +15,122 @@ namespace AgentRuntime.Engine.Execution;
 /// be written in the same transaction as the bookmark, and Quartz's store has its own transactions); Quartz stays the
 /// tool for cron-style jobs (audit sampling, readiness probes).
 /// </para>
+/// <para>
+/// Graceful stop (SIGTERM, Kubernetes rolling update, scale-in): <see cref="StopAsync"/> stops every loop from claiming
+/// at once; a loop hands back the rows of its batch it has not started and lets the slice in progress finish, for up
+/// to <see cref="EngineOptions.ShutdownTimeout"/> (bounded by the host's own shutdown deadline); then the slices still
+/// running are cancelled and released. Heartbeats go on until the loops are done, so a long drain never lets a lease
+/// lapse. Released rows get <c>ready_at</c> = now and no owner: the other hosts claim them on their next poll, instead
+/// of waiting <see cref="EngineOptions.LeaseDuration"/> as they must after a crash. A release is fenced by the claim's
+/// <c>lease_token</c> and this host's id, so it never touches a row that committed or moved to another host.
+/// </para>
 /// </summary>
 internal sealed class EngineWorker(EngineRunner runner, InstanceStore store, LeaseTracker leases, WorkSignal signal, EngineOptions options, ILogger<EngineWorker> logger)
-    : BackgroundService
+    : IHostedService, IDisposable
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _abort = new();
+    private readonly CancellationTokenSource _heartbeatStop = new();
+    private readonly ConcurrentQueue<Guid> _released = new();
+    private Task _loops = Task.CompletedTask;
+    private Task _heartbeat = Task.CompletedTask;
+    private int _stopped; // 1 once StopAsync or Dispose ran: a second stop (test hosts stop, then dispose) is a no-op
+
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        var tasks = new List<Task> { HeartbeatAsync(stoppingToken) };
+        _heartbeat = Task.Run(() => HeartbeatAsync(_heartbeatStop.Token), CancellationToken.None);
         if (options.RunWorkers)
         {
-            for (var i = 0; i < options.Concurrency; i++) tasks.Add(LoopAsync(stoppingToken));
+            _loops = Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(LoopAsync, CancellationToken.None)));
             logger.LogInformation("Engine workers started on host {HostId}: {Concurrency} loops, batch {Batch}, lease {Lease}",
                 options.HostId, options.Concurrency, options.ClaimBatchSize, options.LeaseDuration);
         }
-        await Task.WhenAll(tasks);
+        return Task.CompletedTask;
     }
 
-    private async Task LoopAsync(CancellationToken ct)
+    /// <param name="cancellationToken">The host's shutdown deadline; the drain ends at it or at <see cref="EngineOptions.ShutdownTimeout"/>, whichever comes first.</param>
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        while (!ct.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        var sw = Stopwatch.StartNew();
+        var began = DateTimeOffset.UtcNow;
+        var inFlight = leases.Snapshot().Count;
+        if (options.RunWorkers)
+            logger.LogInformation("Engine stopping on host {HostId}: no new claims; draining {InFlight} held instances (up to {Timeout})",
+                options.HostId, inFlight, options.ShutdownTimeout);
+        await _stopping.CancelAsync();
+
+        var drained = await WaitAsync(_loops, options.ShutdownTimeout, cancellationToken);
+        if (!drained)
+        {
+            logger.LogWarning("Engine drain on host {HostId} timed out after {Elapsed}; cancelling the slices still running", options.HostId, sw.Elapsed);
+            await _abort.CancelAsync();
+            await WaitAsync(_loops, TimeSpan.FromSeconds(5), CancellationToken.None);
+        }
+        await _heartbeatStop.CancelAsync();
+        await _heartbeat;
+
+        // Anything still tracked (an inline run cut short, a loop that did not come back in time): release it too.
+        var left = leases.Held();
+        if (left.Count > 0)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                foreach (var id in await store.ReleaseAsync(left, timeout.Token)) _released.Enqueue(id);
+            }
+#pragma warning disable CA1031 // the database may be unreachable at shutdown: those leases then expire as after a crash
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                logger.LogWarning(e, "Could not release {Count} leases at shutdown; they expire after {Lease}", left.Count, options.LeaseDuration);
+            }
+        }
+
+        var released = _released.ToArray();
+        logger.LogInformation(
+            "Engine stopped on host {HostId} after {ElapsedMs} ms ({How}); released {Released} leases; stop began at {StopBeganAt:O}: {ReleasedIds}",
+            options.HostId, (long)sw.Elapsed.TotalMilliseconds, drained ? "drained" : "drain timed out", released.Length,
+            began, string.Join(',', released));
+    }
+
+    /// <summary>
+    /// Ends the loops abruptly if the worker is disposed without a stop (a container torn down directly), as a crash
+    /// would. The token sources are cancelled, never disposed: a test host may dispose the worker while its stop is
+    /// still draining, and they hold no timer or handle.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        _stopping.Cancel();
+        _abort.Cancel();
+        _heartbeatStop.Cancel();
+    }
+
+    private static async Task<bool> WaitAsync(Task task, TimeSpan timeout, CancellationToken ct)
+    {
+        try
+        {
+            await task.WaitAsync(timeout, ct);
+            return true;
+        }
+        catch (TimeoutException) { return false; }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { return false; }
+    }
+
+    private async Task LoopAsync()
+    {
+        var stopping = _stopping.Token;
+        var abort = _abort.Token;
+        while (!stopping.IsCancellationRequested)
         {
             try
             {
-                var claimed = await runner.RunBatchAsync(options.ClaimBatchSize, ct);
-                if (claimed == 0) await signal.WaitAsync(options.PollInterval, ct);
+                var outcome = await runner.RunBatchAsync(options.ClaimBatchSize, stopping, abort);
+                foreach (var id in outcome.Released) _released.Enqueue(id);
+                if (outcome.Claimed == 0) await signal.WaitAsync(options.PollInterval, stopping);
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
                 return;
             }
@@ -47,7 +139,7 @@ internal sealed class EngineWorker(EngineRunner runner, InstanceStore store, Lea
 #pragma warning restore CA1031
             {
                 logger.LogError(e, "Engine worker loop failed; retrying shortly");
-                try { await Task.Delay(TimeSpan.FromSeconds(1), ct); } catch (OperationCanceledException) { return; }
+                try { await Task.Delay(TimeSpan.FromSeconds(1), stopping); } catch (OperationCanceledException) { return; }
             }
         }
     }

@@ -138,6 +138,32 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource, EngineOptions o
     }
 
     /// <summary>
+    /// Hands claimed rows back without running them (graceful stop): owner and expiry cleared, <c>ready_at</c> = now at the
+    /// latest (a claimed row was already due, so it keeps its earlier <c>ready_at</c> and with it its place at the front of the
+    /// claim order, instead of queuing behind the backlog); any host claims them on its next poll. Fenced twice: the row must still carry the token of our claim and still
+    /// name this host, so a row whose slice committed (lease already cleared) or that another host took over is left
+    /// alone. Returns the ids actually released.
+    /// </summary>
+    public async Task<List<Guid>> ReleaseAsync(IReadOnlyList<(Guid Id, long LeaseToken)> held, CancellationToken ct)
+    {
+        var released = new List<Guid>();
+        if (held.Count == 0) return released;
+        await using var cmd = dataSource.CreateCommand("""
+            UPDATE workflow_instances i SET lease_owner = NULL, lease_expires_at = NULL, ready_at = LEAST(COALESCE(i.ready_at, $3), $3)
+              FROM unnest($1::uuid[], $2::bigint[]) AS r(id, token)
+             WHERE i.id = r.id AND i.lease_token = r.token AND i.lease_owner = $4
+            RETURNING i.id
+            """);
+        cmd.Parameters.Add(P(held.Select(h => h.Id).ToArray()));
+        cmd.Parameters.Add(P(held.Select(h => h.LeaseToken).ToArray()));
+        cmd.Parameters.Add(P(clock.GetUtcNow()));
+        cmd.Parameters.Add(P(options.HostId));
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) released.Add(reader.GetGuid(0));
+        return released;
+    }
+
+    /// <summary>
     /// Persists the slice. <paramref name="keepLease"/>: a checkpoint in the middle of a slice (before an external call);
     /// otherwise the lease is released. Throws <see cref="LeaseLostException"/> when the fencing check fails.
     /// </summary>

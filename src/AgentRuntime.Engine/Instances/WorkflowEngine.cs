@@ -117,7 +117,7 @@ public sealed class WorkflowEngine
             return new StartResult(id, workflowId, version, InstanceStatus.Running);
         }
 
-        _leases.Hold(id);
+        _leases.Hold(id, run.LeaseToken);
         try
         {
             await _executor.RunAsync(run, cancellationToken);

@@ -3,7 +3,11 @@ using AgentRuntime.Engine.Audit;
 using AgentRuntime.Engine;
 using AgentRuntime.Engine.Persistence;
 using AgentRuntime.Engine.Workflows;
+using AgentRuntime.Engine.Agents;
+using AgentRuntime.Engine.Governance;
 using AgentRuntime.Host.Activities;
+using AgentRuntime.Host.Agents;
+using AgentRuntime.Host.Readiness;
 using AgentRuntime.Host.Audit;
 using AgentRuntime.Host.Database;
 using AgentRuntime.Host.Health;
@@ -11,6 +15,8 @@ using AgentRuntime.Host.Identity;
 using AgentRuntime.Host.Incidents;
 using AgentRuntime.Host.Instances;
 using AgentRuntime.Host.Operations;
+using AgentRuntime.Host.Outcomes;
+using AgentRuntime.Host.Telemetry;
 using AgentRuntime.Host.Tasks;
 using AgentRuntime.Host.Workflows;
 
@@ -39,10 +45,21 @@ builder.Services.AddScoped<WorkflowCatalog>();
 builder.Services.AddAuditTrail(connectionString);
 builder.AddAgentRuntimeIdentity();
 
-// Hosted services start in registration order: migrate first, then sync the workflows folder.
+// Hosted services start in registration order: telemetry first (traces the rest; stops last and flushes), then migrate,
+// then sync the workflows folder.
+builder.AddAgentRuntimeTelemetry();
 builder.Services.AddHostedService<MigrationHostedService>();
+builder.Services.AddHostedService<AgentSyncService>();
 builder.Services.AddHostedService<WorkflowSyncService>();
 builder.Services.AddSingleton(builder.Configuration.GetSection(AgentRuntime.Engine.Operations.OperationsOptions.SectionName).Get<AgentRuntime.Engine.Operations.OperationsOptions>() ?? new());
+// Agents: governance thresholds and where llm agents call (keys are resolved from configuration, then the environment).
+builder.Services.AddSingleton(_ => builder.Configuration.GetSection(GovernanceOptions.SectionName).Get<GovernanceOptions>() ?? new GovernanceOptions());
+builder.Services.AddSingleton(_ =>
+{
+    var llm = builder.Configuration.GetSection("Agents:Llm").Get<LlmEndpointOptions>() ?? new LlmEndpointOptions();
+    llm.ResolveSetting = key => builder.Configuration[key] ?? Environment.GetEnvironmentVariable(key);
+    return llm;
+});
 builder.Services.AddAgentRuntimeEngine(o => { o.ConnectionString = connectionString; builder.Configuration.GetSection(EngineOptions.SectionName).Bind(o); });
 
 builder.Services.AddOptions<AgentRuntime.Engine.HumanTasks.HumanTaskOptions>().BindConfiguration(AgentRuntime.Engine.HumanTasks.HumanTaskOptions.SectionName);
@@ -66,8 +83,12 @@ app.MapActivitiesApi();
 app.MapAuditApi();
 app.MapInstancesApi();
 app.MapIncidentsApi();
+app.MapOutcomesApi();
+app.MapTelemetryApi();
 app.MapTasksApi();
 app.MapOperationsApi();
+app.MapAgentsApi();
+app.MapReadinessApi();
 app.MapFallbackToFile("index.html");
 
 await app.RunAsync();

@@ -72,6 +72,31 @@ public sealed class ActivityContext
     /// <summary>Statements that commit atomically with this step (transactional connectors, the action ledger).</summary>
     public IStepTransaction Transaction => _run.Pending;
 
+    // ---- governance lineage ----------------------------------------------------------------------------------
+
+    /// <summary>True while the node continues after a wait (<see cref="IActivity.ResumeAsync"/>).</summary>
+    public bool IsResume { get; internal set; }
+
+    /// <summary>The agent decisions the data read so far derives from (see <see cref="Governance.Stages.Provenance"/>).</summary>
+    public IReadOnlyList<Governance.Stages.AgentTaint> CurrentTaints => Governance.Stages.Provenance.TaintsOf(_lineage, _run.State);
+
+    /// <summary>Declares what this node's output derives from, instead of what its inputs read (the agent node does).</summary>
+    public void SetOutputTaints(IReadOnlyList<Governance.Stages.AgentTaint> taints) => ExplicitTaints = taints;
+
+    internal IReadOnlyList<Governance.Stages.AgentTaint>? ExplicitTaints { get; private set; }
+
+    /// <summary>Records that a human approved these agent decisions in this instance.</summary>
+    public void MarkHumanApproved(IEnumerable<string> decisionIds)
+    {
+        foreach (var d in decisionIds) _run.State.HumanApproved.Add(d);
+        _run.State.HumanApprovals++;
+    }
+
+    public bool IsHumanApproved(string decisionId) => _run.State.HumanApproved.Contains(decisionId);
+
+    /// <summary>Human approvals so far in this instance.</summary>
+    public int HumanApprovalCount => _run.State.HumanApprovals;
+
     /// <summary>Records the resolved input of this execution for the journal (what the node actually acted on).</summary>
     public void RecordInput(JsonNode? input) => RecordedInput = input;
 

@@ -34,16 +34,43 @@ public static class AgentStages
     public const string Shadow = "shadow";
     public const string Draft = "draft";
     public const string Execute = "execute";
+
+    /// <summary>In order of trust: a promotion moves one step right, a demotion any number left.</summary>
+    public static readonly IReadOnlyList<string> All = [Shadow, Draft, Execute];
+
+    public static int Rank(string stage) => stage switch { Shadow => 0, Draft => 1, Execute => 2, _ => -1 };
 }
 
 /// <param name="Input">What the agent receives (the node's <c>input</c> expression, or the instance input).</param>
 /// <param name="Scope">The instance's data, for agents that evaluate expressions (rules).</param>
-public sealed record AgentRequest(Guid InstanceId, string NodeId, JsonNode? Input, ExpressionScope Scope, TimeProvider TimeProvider);
+public sealed record AgentRequest(Guid InstanceId, string NodeId, JsonNode? Input, ExpressionScope Scope, TimeProvider TimeProvider)
+{
+    /// <summary>Stable per node visit (the same on a retry): lets an external agent service de-duplicate.</summary>
+    public string? IdempotencyKey { get; init; }
+}
 
-/// <summary>An agent's answer. <see cref="Decided"/> false means the agent reported it could not decide (port <c>failed</c>).</summary>
+/// <summary>
+/// An agent's answer. <see cref="Decided"/> false means the agent reported it could not decide (port <c>failed</c>).
+/// <see cref="InvalidOutput"/> set means the agent answered but the answer is unusable (malformed, off-schema): port
+/// <c>invalid-output</c>, the reason kept with the decision.
+/// </summary>
 public sealed record AgentResult(bool Decided, JsonNode? Result, double Confidence, string? Rationale)
 {
     public static AgentResult CouldNotDecide(string rationale) => new(false, null, 0, rationale);
+
+    public static AgentResult Invalid(string reason, JsonNode? raw = null, AgentUsage? usage = null) =>
+        new(true, raw, 0, null) { InvalidOutput = reason, Usage = usage };
+
+    public string? InvalidOutput { get; init; }
+
+    /// <summary>Tokens and cost of the call(s) behind this answer (llm agents); null for agents that cost nothing.</summary>
+    public AgentUsage? Usage { get; init; }
+}
+
+/// <summary>What an answer cost: tokens as reported by the endpoint, cost from the agent's per-1K prices.</summary>
+public sealed record AgentUsage(int InputTokens, int OutputTokens, decimal Cost, string? Model = null, int Attempts = 1)
+{
+    public int TotalTokens => InputTokens + OutputTokens;
 }
 
 /// <summary>Finds the agent registered under an id.</summary>

@@ -38,12 +38,25 @@ public sealed class RulesAgent(AgentRegistration registration, IReadOnlyList<Age
         return Task.FromResult(AgentResult.CouldNotDecide("no rule held"));
     }
 
-    private static Dictionary<string, JsonNode?> WithAgentInput(IReadOnlyDictionary<string, JsonNode?>? vars, JsonNode? input)
+    internal static Dictionary<string, JsonNode?> WithAgentInput(IReadOnlyDictionary<string, JsonNode?>? vars, JsonNode? input)
     {
         var copy = vars is null ? new Dictionary<string, JsonNode?>() : new Dictionary<string, JsonNode?>(vars);
         copy["agentInput"] = input;
         return copy;
     }
+}
+
+/// <summary>Builds rules agents from their resource definitions.</summary>
+public static class RulesAgents
+{
+    public static RulesAgent FromDefinition(AgentDefinition d) => new(
+        new AgentRegistration(d.Id, "rules")
+        {
+            Owner = d.Owner?.Name,
+            ConfidenceThreshold = d.ConfidenceThreshold ?? 0.5,
+            PromptVersion = d.Prompt?.Version,
+        },
+        d.Rules.Select(r => new AgentRule(r.When, r.Result, r.Confidence ?? 1.0, r.Rationale)).ToList());
 }
 
 /// <param name="When">Boolean expression.</param>

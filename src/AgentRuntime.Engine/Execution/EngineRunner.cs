@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using AgentRuntime.Engine.Instances;
+using AgentRuntime.Engine.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace AgentRuntime.Engine.Execution;
@@ -51,7 +52,13 @@ public sealed class EngineRunner
     {
         if (stopping.IsCancellationRequested) return BatchOutcome.None;
         var rows = await _store.ClaimAsync(max, abort);
-        foreach (var row in rows) _leases.Hold(row.Id, row.LeaseToken);
+        var claimedAt = _clock.GetUtcNow();
+        foreach (var row in rows)
+        {
+            _leases.Hold(row.Id, row.LeaseToken);
+            if (row.ReadyAt is { } ready)
+                AgentRuntimeMetrics.ClaimLag.Record(Math.Max(0, (claimedAt - ready).TotalSeconds), new KeyValuePair<string, object?>(TelemetryAttributes.WorkflowId, row.WorkflowId));
+        }
         var unfinished = new List<InstanceStore.ClaimedRow>();
         try
         {
@@ -138,6 +145,7 @@ public sealed class EngineRunner
             State = InstanceState.Deserialize(row.State),
             Clock = _clock,
             HostId = _options.HostId,
+            TraceParent = row.TraceParent,
         };
         run.Messages.AddRange(row.Messages);
         return run;

@@ -12,4 +12,8 @@ public interface IExecutionGate
     ValueTask<string?> CheckAsync(GateContext context, CancellationToken cancellationToken);
 }
 
-public sealed record GateContext(Guid InstanceId, string WorkflowId, int Version, NodeDefinition Node);
+public sealed record GateContext(Guid InstanceId, string WorkflowId, int Version, NodeDefinition Node)
+{
+    /// <summary>Agents whose output this node's inputs derive from (governance lineage), known before it runs.</summary>
+    public IReadOnlyCollection<string> AgentsRead { get; init; } = [];
+}

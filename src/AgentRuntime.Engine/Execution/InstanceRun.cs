@@ -37,6 +37,8 @@ internal sealed class InstanceRun
     public required InstanceState State { get; init; }
     public required TimeProvider Clock { get; init; }
     public required string HostId { get; init; }
+    /// <summary>W3C traceparent of the span the instance started in (stored on the row); later slices link to it.</summary>
+    public string? TraceParent { get; set; }
     public PendingWork Pending { get; } = new();
 
     /// <summary>Messages read with the claim, applied at the start of the slice.</summary>
@@ -52,7 +54,12 @@ internal sealed class InstanceRun
         Input = Input,
         Vars = new JsonObjectView(Vars),
         Outputs = new JsonObjectView(Outputs),
-        Instance = new JsonObject { ["id"] = Id.ToString(), ["workflowId"] = WorkflowId, ["version"] = Version, ["startedBy"] = StartedBy },
+        Instance = new JsonObject
+        {
+            ["id"] = Id.ToString(), ["workflowId"] = WorkflowId, ["version"] = Version,
+            ["startedBy"] = StartedBy,
+            ["startedAt"] = CreatedAt.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        },
         TimeProvider = Clock,
     };
 

@@ -23,6 +23,12 @@ internal sealed class InstanceState
     public List<BufferedSignal> PendingSignals { get; set; } = [];
     /// <summary>Instance-level pause: every path holds before its next step until a resume message.</summary>
     public string? Hold { get; set; }
+    /// <summary>Governance lineage: per <c>outputs.&lt;node&gt;</c> / <c>vars.&lt;name&gt;</c>, the agent decisions it derives from (see <see cref="Governance.Stages.Provenance"/>).</summary>
+    public Dictionary<string, List<Governance.Stages.AgentTaint>> Provenance { get; set; } = [];
+    /// <summary>Agent decisions a human approved in this instance (a draft approval, or an approval node over data derived from them).</summary>
+    public HashSet<string> HumanApproved { get; set; } = [];
+    /// <summary>How many human approvals this instance has had (draft-only actions need at least one).</summary>
+    public int HumanApprovals { get; set; }
 
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {

@@ -24,7 +24,8 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource, EngineOptions o
 
     internal sealed record ClaimedRow(
         Guid Id, string WorkflowId, int Version, string Status, string? HoldReason, long LeaseToken,
-        string Input, string Variables, string Outputs, string State, DateTimeOffset CreatedAt, List<PendingMessage> Messages, string? StartedBy = null);
+        string Input, string Variables, string Outputs, string State, DateTimeOffset CreatedAt, List<PendingMessage> Messages, string? StartedBy = null,
+        string? TraceParent = null, DateTimeOffset? ReadyAt = null);
 
     /// <summary>
     /// The guard of a start on "the published version": the insert happens only if <c>$version</c> is still the
@@ -33,13 +34,13 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource, EngineOptions o
     /// </summary>
     private const string PublishedGuard = "EXISTS (SELECT 1 FROM workflows WHERE id = $16 AND published_version = $17 AND NOT retired)";
 
-    public async Task InsertQueuedAsync(Guid id, string workflowId, int version, JsonNode? input, JsonObject vars, InstanceState state, bool requirePublished, CancellationToken ct, string? startedBy = null)
+    public async Task InsertQueuedAsync(Guid id, string workflowId, int version, JsonNode? input, JsonObject vars, InstanceState state, bool requirePublished, string? traceParent, CancellationToken ct, string? startedBy = null)
     {
         var now = clock.GetUtcNow();
         await using var cmd = dataSource.CreateCommand($"""
             WITH i AS (
-              INSERT INTO workflow_instances (id, workflow_id, version, status, input, variables, outputs, state, created_at, updated_at, ready_at, lease_token, slice_count, started_by)
-              SELECT $1, $2, $3, 'running', $4, $5, '{"{}"}', $6, $7, $7, $7, 0, 0, $8
+              INSERT INTO workflow_instances (id, workflow_id, version, status, input, variables, outputs, state, created_at, updated_at, ready_at, lease_token, slice_count, started_by, trace_parent)
+              SELECT $1, $2, $3, 'running', $4, $5, '{"{}"}', $6, $7, $7, $7, 0, 0, $8, $9
                WHERE {(requirePublished ? PublishedGuard.Replace("$16", "$2", StringComparison.Ordinal).Replace("$17", "$3", StringComparison.Ordinal) : "true")}
               RETURNING 1)
             SELECT 1 / count(*) FROM i
@@ -52,6 +53,7 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource, EngineOptions o
         cmd.Parameters.Add(Jsonb(state.Serialize()));
         cmd.Parameters.Add(P(now));
         cmd.Parameters.Add(NullableText(startedBy));
+        cmd.Parameters.Add(NullableText(traceParent));
         try
         {
             await cmd.ExecuteNonQueryAsync(ct);
@@ -80,7 +82,7 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource, EngineOptions o
                SET lease_owner = $3, lease_token = i.lease_token + 1, lease_expires_at = $4
               FROM c WHERE i.id = c.id
             RETURNING i.id, i.workflow_id, i.version, i.status, i.hold_reason, i.lease_token,
-                      i.input::text, i.variables::text, i.outputs::text, i.state::text, i.created_at, i.started_by
+                      i.input::text, i.variables::text, i.outputs::text, i.state::text, i.created_at, i.started_by, i.trace_parent, i.ready_at
             """);
         claim.Parameters.Add(P(now));
         claim.Parameters.Add(P(max));
@@ -106,7 +108,8 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource, EngineOptions o
                 reader.GetGuid(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetInt64(5),
                 reader.GetString(6), reader.GetString(7), reader.GetString(8), reader.GetString(9),
-                reader.GetFieldValue<DateTimeOffset>(10), [], reader.IsDBNull(11) ? null : reader.GetString(11)));
+                reader.GetFieldValue<DateTimeOffset>(10), [], reader.IsDBNull(11) ? null : reader.GetString(11),
+                reader.IsDBNull(12) ? null : reader.GetString(12), reader.IsDBNull(13) ? null : reader.GetFieldValue<DateTimeOffset>(13)));
         }
         await reader.NextResultAsync(ct);
         if (rows.Count > 0)
@@ -183,8 +186,8 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource, EngineOptions o
             row = new NpgsqlBatchCommand($"""
                 WITH i AS (
                   INSERT INTO workflow_instances (status, hold_reason, waiting_on, variables, outputs, state, output, error, updated_at, completed_at,
-                      ready_at, lease_owner, lease_expires_at, id, lease_token, workflow_id, version, input, created_at, slice_count, started_by)
-                  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1, $20
+                      ready_at, lease_owner, lease_expires_at, id, lease_token, workflow_id, version, input, created_at, slice_count, started_by, trace_parent)
+                  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1, $20, $21
                    WHERE {(run.RequirePublished ? PublishedGuard : "true")}
                   RETURNING 1)
                 SELECT 1 / count(*) FROM i
@@ -225,6 +228,7 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource, EngineOptions o
             p.Add(Jsonb(run.Input?.ToJsonString() ?? "null"));
             p.Add(P(run.CreatedAt));
             p.Add(NullableText(run.StartedBy));
+            p.Add(NullableText(run.TraceParent));
         }
         batch.BatchCommands.Add(row);
 

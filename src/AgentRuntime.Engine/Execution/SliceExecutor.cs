@@ -6,6 +6,7 @@ using AgentRuntime.Definitions.Model;
 using AgentRuntime.Engine.Activities;
 using AgentRuntime.Engine.Incidents;
 using AgentRuntime.Engine.Instances;
+using AgentRuntime.Engine.Outcomes;
 using AgentRuntime.Engine.Telemetry;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -27,6 +28,7 @@ internal sealed class SliceExecutor(
     EngineOptions options,
     TimeProvider clock,
     IEnumerable<IExecutionGate> gates,
+    TelemetrySignals signals,
     ILogger<SliceExecutor> logger)
 {
     private readonly IExecutionGate[] _gates = gates.ToArray();
@@ -34,10 +36,9 @@ internal sealed class SliceExecutor(
 
     public async Task RunAsync(InstanceRun run, CancellationToken ct)
     {
-        using var span = EngineTelemetry.Source.StartActivity("instance.slice");
-        span?.SetTag("agentruntime.instance_id", run.Id);
-        span?.SetTag("agentruntime.workflow", run.WorkflowId);
-        span?.SetTag("agentruntime.version", run.Version);
+        var t0 = Stopwatch.GetTimestamp();
+        var isNew = run.IsNew;
+        using var span = EngineTelemetry.StartSlice(run.Id, run.WorkflowId, run.Version, run.TraceParent);
         run.Checkpoint = (r, statements, c) => store.CommitAsync(r, keepLease: true, statements, c);
 
         ApplyMessages(run);
@@ -51,8 +52,22 @@ internal sealed class SliceExecutor(
             await StepAsync(run, token, ct);
         }
         Settle(run);
-        span?.SetTag("agentruntime.status", run.Status);
-        await store.CommitAsync(run, keepLease: false, [], ct);
+        span?.SetTag(TelemetryAttributes.InstanceStatus, run.Status);
+        // The business outcome is measured as the instance completes and commits with it (one transaction).
+        var outcome = run.Status == InstanceStatus.Completed ? OutcomeMeasurement.Measure(run) : null;
+        var incidents = run.Pending.NewIncidents.Count;
+        await store.CommitAsync(run, keepLease: false, outcome is null ? [] : [OutcomeMeasurement.Insert(outcome)], ct);
+
+        // Only what committed is counted.
+        var ended = InstanceStatus.IsFinal(run.Status);
+        if (isNew) AgentRuntimeMetrics.RecordStarted(run.WorkflowId, run.Version);
+        if (ended) AgentRuntimeMetrics.RecordEnded(run.WorkflowId, run.Version, run.Status);
+        AgentRuntimeMetrics.RecordIncidents(run.WorkflowId, run.Version, incidents);
+        if (outcome is not null) OutcomeMeasurement.Record(outcome);
+        AgentRuntimeMetrics.SliceDuration.Record(Stopwatch.GetElapsedTime(t0).TotalSeconds,
+            new TagList { { TelemetryAttributes.WorkflowId, run.WorkflowId }, { TelemetryAttributes.InstanceStatus, run.Status } });
+        signals.RecordSlice(run.WorkflowId, Math.Min(steps, options.MaxStepsPerSlice), isNew, ended,
+            incidents + (run.Status == InstanceStatus.Failed ? 1 : 0));
     }
 
     private void ApplyMessages(InstanceRun run)
@@ -184,8 +199,8 @@ internal sealed class SliceExecutor(
             return;
         }
 
-        using var span = EngineTelemetry.Source.StartActivity($"activity {node.Type}");
-        span?.SetTag("agentruntime.node", node.Id);
+        using var span = EngineTelemetry.StartActivity(run.WorkflowId, run.Version, run.Id, node.Id, node.Type,
+            node.Type == BuiltInActivities.Agent.Type && node.Inputs.TryGetValue("agent", out var agentInput) ? agentInput : null);
         var context = new Activities.ActivityContext(run, token, node, services, ct);
         var started = clock.GetUtcNow();
         var t0 = Stopwatch.GetTimestamp();
@@ -197,6 +212,7 @@ internal sealed class SliceExecutor(
             if (token.Resume is { } resume)
             {
                 attempts = 1;
+                context.IsResume = true;
                 result = await activity.ResumeAsync(context, resume);
             }
             else
@@ -232,6 +248,16 @@ internal sealed class SliceExecutor(
         }
         var duration = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         var lineage = context.Lineage.Count == 0 ? null : context.Lineage.Distinct(StringComparer.Ordinal).ToArray();
+        var (spanStatus, spanPort, spanOutput) = failure is not null
+            ? ("faulted", run.Workflow.Targets(node.Id, ActivityDescriptor.ErrorPort).Count > 0 ? ActivityDescriptor.ErrorPort : null, (JsonNode?)null)
+            : result switch
+            {
+                OutcomeResult o => ("completed", o.Port, o.Output),
+                WaitResult w => ("waiting", null, w.Output),
+                CompleteResult c => ("completed", null, c.Output),
+                _ => ("completed", (string?)null, (JsonNode?)null),
+            };
+        EngineTelemetry.ActivityEnded(span, run.WorkflowId, node.Id, node.Type, spanStatus, spanPort, attempts, duration, spanOutput);
 
         if (failure is not null)
         {
@@ -247,11 +273,13 @@ internal sealed class SliceExecutor(
         {
             case OutcomeResult o:
                 StoreOutput(run, node, o.Output);
+                Governance.Stages.Provenance.OnNodeResult(run.State, node, context, o.Port, o.Output is not null);
                 Journal(run, token.Id, node.Id, node.Type, attempts, "completed", o.Port, context.RecordedInput, o.Output, null, lineage, started, duration);
                 Route(run, token, node, o.Port);
                 break;
             case WaitResult w:
                 if (w.Output is not null) StoreOutput(run, node, w.Output);
+                Governance.Stages.Provenance.OnNodeResult(run.State, node, context, null, w.Output is not null);
                 token.Status = TokenStatus.Waiting;
                 token.Bookmark = w.Bookmark;
                 token.Resume = null;
@@ -286,7 +314,10 @@ internal sealed class SliceExecutor(
     {
         if (run.State.Hold is { } instanceHold) return instanceHold;
         if (_gates.Length == 0) return null;
-        var context = new GateContext(run.Id, run.WorkflowId, run.Version, node);
+        var context = new GateContext(run.Id, run.WorkflowId, run.Version, node)
+        {
+            AgentsRead = node.Type == "action" ? Governance.Stages.Provenance.AgentsRead(run.State, node) : [],
+        };
         foreach (var gate in _gates)
         {
             if (await gate.CheckAsync(context, ct) is { } reason) return reason;
@@ -317,6 +348,8 @@ internal sealed class SliceExecutor(
 
     private void HandleFailure(InstanceRun run, Token token, NodeDefinition node, Exception error, int attempts, bool allowErrorPort = true)
     {
+        // A governance violation (forbidden action, stage rule) is never routed around: it stops the path as an incident.
+        if (error is Governance.Stages.GovernanceViolationException) allowErrorPort = false;
         if (allowErrorPort && run.Workflow.Targets(node.Id, ActivityDescriptor.ErrorPort).Count > 0)
         {
             run.Outputs[node.Id] = new JsonObject
@@ -431,7 +464,7 @@ internal sealed class SliceExecutor(
                 Delay = Durations.TryParse(retry.Backoff, out var d) ? d : TimeSpan.Zero,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = false,
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not LeaseLostException),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not LeaseLostException and not Governance.Stages.GovernanceViolationException),
             });
         }
         if (Durations.TryParse(retry.Timeout, out var timeout) && timeout > TimeSpan.Zero)

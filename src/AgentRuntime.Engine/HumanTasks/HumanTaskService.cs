@@ -326,6 +326,8 @@ public sealed class HumanTaskService
         foreach (var record in change.AuditRecords) await _audit.AppendAsync(record, conn, tx, ct); // last: it holds the chain head until commit
         await tx.CommitAsync(ct);
         if (change.Output is not null && task.InstanceId is not null) _signal.Notify();
+        if (change.Output is not null && task.Kind == "approval" && task.DecidedAt is { } decidedAt)
+            Telemetry.AgentRuntimeMetrics.RecordApprovalLatency(task.WorkflowId ?? "", task.NodeId ?? "", task.Outcome ?? "", decidedAt - task.CreatedAt);
         return task.ToView();
     }
 

@@ -38,6 +38,8 @@ public sealed class InstanceRecord
     public int SliceCount { get; set; }
     /// <summary>The actor who started the instance through the API (null when started without one).</summary>
     public string? StartedBy { get; set; }
+    /// <summary>W3C traceparent of the span the instance started in; later slices (resumes) link their spans to it.</summary>
+    public string? TraceParent { get; set; }
 }
 
 /// <summary>Instance lifecycle states.</summary>
@@ -143,6 +145,7 @@ internal sealed class InstanceRecordConfiguration : IEntityTypeConfiguration<Ins
         b.Property(x => x.LeaseExpiresAt).HasColumnName("lease_expires_at");
         b.Property(x => x.SliceCount).HasColumnName("slice_count");
         b.Property(x => x.StartedBy).HasColumnName("started_by").HasMaxLength(200);
+        b.Property(x => x.TraceParent).HasColumnName("trace_parent").HasMaxLength(64);
         // The claim scans only runnable rows: a partial index keeps waiting/finished instances out of it.
         b.HasIndex(x => x.ReadyAt).HasDatabaseName("ix_workflow_instances_ready").HasFilter("ready_at IS NOT NULL");
         b.HasIndex(x => new { x.WorkflowId, x.Status, x.CreatedAt }).HasDatabaseName("ix_workflow_instances_workflow_status");

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using AgentRuntime.Engine.Activities;
 using AgentRuntime.Engine.Execution;
 using AgentRuntime.Engine.Incidents;
+using AgentRuntime.Engine.Telemetry;
 using Npgsql;
 
 namespace AgentRuntime.Engine.Instances;
@@ -23,12 +24,14 @@ public sealed class WorkflowEngine
     private readonly ActivityRegistry _activities;
     private readonly EngineOptions _options;
     private readonly TimeProvider _clock;
+    private readonly TelemetrySignals _signals;
     private readonly Operations.WorkflowHoldGate? _holds;
 
     internal WorkflowEngine(InstanceStore store, DefinitionCache definitions, SliceExecutor executor, LeaseTracker leases, WorkSignal signal,
-        ActivityRegistry activities, EngineOptions options, TimeProvider clock, Operations.WorkflowHoldGate? holds = null)
+        ActivityRegistry activities, EngineOptions options, TimeProvider clock, TelemetrySignals signals, Operations.WorkflowHoldGate? holds = null)
     {
         _holds = holds;
+        _signals = signals;
         _store = store;
         _definitions = definitions;
         _executor = executor;
@@ -83,6 +86,8 @@ public sealed class WorkflowEngine
         if (errors.Count > 0) throw new InputValidationException(errors);
 
         var id = Guid.CreateVersion7(_clock.GetUtcNow());
+        // The span the instance starts in: its context is stored on the row so that every later slice links back to it.
+        using var span = EngineTelemetry.StartInstance(id, workflowId, version, options.RunInline);
         input = input?.DeepClone() ?? new JsonObject();
         var vars = new JsonObject();
         var state = new InstanceState();
@@ -103,6 +108,7 @@ public sealed class WorkflowEngine
             State = state,
             Clock = _clock,
             HostId = _options.HostId,
+            TraceParent = EngineTelemetry.TraceParentOf(span ?? System.Diagnostics.Activity.Current),
         };
         foreach (var (name, expression) in workflow.Definition.Variables)
         {
@@ -112,7 +118,9 @@ public sealed class WorkflowEngine
 
         if (!options.RunInline)
         {
-            await _store.InsertQueuedAsync(id, workflowId, version, input, vars, state, requirePublished, cancellationToken, options.StartedBy);
+            await _store.InsertQueuedAsync(id, workflowId, version, input, vars, state, requirePublished, run.TraceParent, cancellationToken, options.StartedBy);
+            AgentRuntimeMetrics.RecordStarted(workflowId, version);
+            _signals.RecordQueuedStart(workflowId);
             _signal.Notify();
             return new StartResult(id, workflowId, version, InstanceStatus.Running);
         }

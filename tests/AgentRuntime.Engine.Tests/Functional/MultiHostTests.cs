@@ -147,11 +147,20 @@ public sealed class MultiHostTests(ITestOutputHelper output)
                 catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
                 var key = ctx.Request.Headers["Idempotency-Key"] ?? "";
                 if (_keys.AddOrUpdate(key, 1, (_, n) => n + 1) > 1) Interlocked.Increment(ref _resends);
-                ctx.Response.StatusCode = 200;
-                ctx.Response.ContentType = "application/json";
-                var body = System.Text.Encoding.UTF8.GetBytes("{\"accepted\":true}");
-                await ctx.Response.OutputStream.WriteAsync(body);
-                ctx.Response.Close();
+                // The caller may be the host this test SIGKILLs: writing to its dead connection throws. That must end
+                // this one exchange, not the receive loop (a dead loop would time out every later call).
+                try
+                {
+                    ctx.Response.StatusCode = 200;
+                    ctx.Response.ContentType = "application/json";
+                    var body = System.Text.Encoding.UTF8.GetBytes("{\"accepted\":true}");
+                    await ctx.Response.OutputStream.WriteAsync(body);
+                    ctx.Response.Close();
+                }
+                catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
+                {
+                    ctx.Response.Abort();
+                }
             }
         }
 

@@ -1,6 +1,9 @@
 using System.Text.Json.Nodes;
 using AgentRuntime.Definitions.Activities;
+using AgentRuntime.Engine.Agents;
 using AgentRuntime.Engine.Connectors;
+using AgentRuntime.Engine.Governance;
+using AgentRuntime.Engine.Governance.Stages;
 using AgentRuntime.Engine.Execution;
 using Npgsql;
 
@@ -8,11 +11,18 @@ namespace AgentRuntime.Engine.Activities.BuiltIn;
 
 /// <summary>
 /// Changes the world through a connector, recorded in the action ledger under a stable idempotency key (default:
-/// instance + node + visit; the same on every retry and after a crash). The boundary is checked first: a forbidden
-/// action (or one outside a non-empty allow-list) fails without running. The node's <c>compensation</c> is kept in the
+/// instance + node + visit; the same on every retry and after a crash). The node's <c>compensation</c> is kept in the
 /// ledger row so executed actions can later be undone in reverse order.
+/// <para>
+/// Governance comes first, and a violation is an incident (<see cref="GovernanceViolationException"/>: no retry, no error
+/// port), never a run: a forbidden action (<c>boundary.forbiddenActions</c>) or one outside a non-empty allow-list; an
+/// action whose input derives from an agent's output (lineage, see <see cref="Provenance"/>) unless that output was
+/// approved by a human in this instance or was produced in <c>execute</c> by an agent that is in <c>execute</c> now and
+/// not paused; a draft-only action (<c>boundary.draftOnlyActions</c>) unless a human approved in this instance and
+/// every agent output it derives from is human-approved.
+/// </para>
 /// </summary>
-public sealed class ActionActivity(IEnumerable<IConnector> connectors) : IActivity
+public sealed class ActionActivity(IEnumerable<IConnector> connectors, AgentDirectory agents, GovernanceOptions governance) : IActivity
 {
     private readonly Dictionary<string, IConnector> _connectors = connectors.GroupBy(c => c.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
 
@@ -23,13 +33,17 @@ public sealed class ActionActivity(IEnumerable<IConnector> connectors) : IActivi
         var action = context.GetString("action") ?? throw new InvalidOperationException("The action node names no action.");
         var connectorName = context.GetString("connector") ?? throw new InvalidOperationException("The action node names no connector.");
         var boundary = context.Definition.Boundary;
-        if (boundary is not null && (boundary.ForbiddenActions.Contains(action) || (boundary.AllowedActions.Count > 0 && !boundary.AllowedActions.Contains(action))))
-            throw new ActionNotAllowedException($"Action '{action}' is outside the workflow's boundary.");
+        var enforce = governance.EnforceStageRules;
+        if (enforce && boundary is not null && boundary.ForbiddenActions.Contains(action))
+            throw new GovernanceViolationException("forbidden-action", $"Action '{action}' is forbidden by the workflow's boundary; it was not run.");
+        if (enforce && boundary is not null && boundary.AllowedActions.Count > 0 && !boundary.AllowedActions.Contains(action))
+            throw new GovernanceViolationException("outside-boundary", $"Action '{action}' is not among the workflow's allowed actions; it was not run.");
         var connector = _connectors.GetValueOrDefault(connectorName) ?? throw new InvalidOperationException($"No connector '{connectorName}' is registered.");
 
         var payload = context.EvaluateMap("input");
         var key = context.HasInput("idempotencyKey") ? context.EvaluateInput("idempotencyKey")?.ToString() ?? context.DefaultIdempotencyKey : context.DefaultIdempotencyKey;
         context.RecordInput(new JsonObject { ["action"] = action, ["connector"] = connectorName, ["idempotencyKey"] = key, ["payload"] = payload.DeepClone() });
+        if (enforce) await EnforceStageRuleAsync(context, action, boundary?.DraftOnlyActions.Contains(action) == true);
         var compensation = context.RawInput("compensation")?.ToJsonString();
         var request = new ConnectorRequest(context.InstanceId, context.Node.Id, action, key, payload, context.Node, context.Transaction);
 
@@ -60,6 +74,27 @@ public sealed class ActionActivity(IEnumerable<IConnector> connectors) : IActivi
         return ActivityResult.Outcome("done", new JsonObject { ["action"] = action, ["idempotencyKey"] = key, ["result"] = result?.Parent is null ? result : result.DeepClone() });
     }
 
+    /// <summary>Throws unless every agent output the action's input derives from may drive it (see the class summary).</summary>
+    private async Task EnforceStageRuleAsync(ActivityContext context, string action, bool draftOnly)
+    {
+        var taints = context.CurrentTaints;
+        var pending = taints.Where(t => !t.Approved && !context.IsHumanApproved(t.Decision)).ToList();
+        if (draftOnly && (pending.Count > 0 || context.HumanApprovalCount == 0))
+            throw new GovernanceViolationException("draft-only", $"Action '{action}' is draft-only: it needs a human approval in this instance first; it was not run.");
+        if (pending.Count == 0) return;
+        var ids = pending.Select(t => t.Agent).Distinct(StringComparer.Ordinal).ToList();
+        var states = await agents.GetStatesAsync(ids, context.CancellationToken);
+        foreach (var t in pending)
+        {
+            var (stage, paused) = states.TryGetValue(t.Agent, out var row) ? (row.Stage, row.Paused) : (agents.CodeStage(t.Agent) ?? AgentStages.Shadow, false);
+            if (paused)
+                throw new GovernanceViolationException("paused", $"Action '{action}' derives from agent '{t.Agent}', which is paused; it was not run.");
+            if (t.Stage != AgentStages.Execute || stage != AgentStages.Execute)
+                throw new GovernanceViolationException("stage",
+                    $"Action '{action}' derives from the output of agent '{t.Agent}' (decision {t.Decision}, produced in {t.Stage}, agent now in {stage}) that no human approved in this instance; it was not run.");
+        }
+    }
+
     private static NpgsqlBatchCommand Ledger(string sql, ActivityContext context, string key, string action, string connector, JsonObject payload, JsonNode? response, string? compensation)
     {
         var cmd = new NpgsqlBatchCommand(sql);
@@ -77,5 +112,3 @@ public sealed class ActionActivity(IEnumerable<IConnector> connectors) : IActivi
     }
 }
 
-/// <summary>The action is forbidden by (or outside) the workflow's boundary.</summary>
-public sealed class ActionNotAllowedException(string message) : Exception(message);

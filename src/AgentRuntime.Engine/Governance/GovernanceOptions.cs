@@ -1,0 +1,35 @@
+namespace AgentRuntime.Engine.Governance;
+
+/// <summary>Governance settings of a host (section <c>Governance</c>).</summary>
+public sealed class GovernanceOptions
+{
+    public const string SectionName = "Governance";
+
+    /// <summary>Shadow → draft: default agreement rate and minimum compared cases (an agent's <c>evidence</c> overrides them).</summary>
+    public double ShadowAgreement { get; set; } = 0.9;
+    public int ShadowMinCases { get; set; } = 20;
+    /// <summary>Draft → execute: default approved-without-edit rate and minimum decided drafts.</summary>
+    public double DraftApprovalRate { get; set; } = 0.9;
+    public int DraftMinCases { get; set; } = 20;
+
+    /// <summary>Automatic demotion defaults (an agent's <c>demotion</c> overrides them).</summary>
+    public double DemotionErrorRate { get; set; } = 0.25;
+    public double DemotionAuditFailureRate { get; set; } = 0.1;
+    public TimeSpan DemotionWindow { get; set; } = TimeSpan.FromHours(1);
+    public int DemotionMinRuns { get; set; } = 10;
+
+    /// <summary>How often the host evaluates automatic demotion triggers (and re-releases instances held by an agent that is no longer paused).</summary>
+    public TimeSpan MonitorInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Telemetry evidence older than this does not count.</summary>
+    public TimeSpan TelemetryWindow { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Data-readiness evidence window when a data source declares no freshness.</summary>
+    public TimeSpan DefaultDataWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// TEST HOOK ONLY. When false the engine stops enforcing the stage rule, the boundary and the kill switch for actions,
+    /// so the gate-integrity test can prove that its independent checker detects violations. Never settable from configuration.
+    /// </summary>
+    internal bool EnforceStageRules { get; set; } = true;
+}

@@ -1,0 +1,239 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using AgentRuntime.Engine;
+using AgentRuntime.Engine.Telemetry;
+using AgentRuntime.Host.Tests.Infrastructure;
+using AgentRuntime.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentRuntime.Host.Tests.Telemetry;
+
+/// <summary>
+/// Functional: the real host exports traces, metrics and logs over OTLP/HTTP, configured only by <c>OTEL_*</c> settings,
+/// to a receiver the test runs itself; the test reads back what arrived on the wire. The instance runs a rules agent and
+/// an <c>llm</c> agent, waits for a human approval, then for a signal: its second and third slices run later (hours later
+/// in real life), each in a new trace that must link back to the span the instance started in.
+/// </summary>
+public sealed class OtlpExportTests
+{
+    private readonly string _workflowId = $"otel-{Guid.NewGuid():N}"[..20];
+
+    private string Definition => $$"""
+        id: {{_workflowId}}
+        name: Telemetry end to end
+        owner: { name: Tess Tracer, email: tess@example.com }
+        input:
+          fields:
+            amount: { type: number, required: true }
+        flowchart:
+          start: triage
+          nodes:
+            - { id: triage, type: agent, inputs: { agent: triage, input: input } }
+            - { id: draft, type: agent, inputs: { agent: {{TestLlmAgent.Id}}, input: outputs.triage.result } }
+            - id: approve
+              type: approval
+              inputs: { title: Send the reply, data: outputs.draft.result, role: approver, sla: 4h }
+            - { id: hold, type: wait, inputs: { signal: go } }
+            - { id: done, type: end, inputs: { output: { reply: outputs.draft.result.reply } } }
+          edges:
+            - { from: triage.done, to: draft }
+            - { from: draft.done, to: approve }
+            - { from: approve.approved, to: hold }
+            - { from: approve.rejected, to: done }
+            - { from: hold.done, to: done }
+        """;
+
+    [Fact]
+    public async Task Spans_metrics_and_logs_arrive_over_OTLP_and_a_resumed_slice_links_to_the_trace_the_instance_started_in()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint.ToString().TrimEnd('/'),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_EXPORTER_OTLP_HEADERS"] = "x-test-tenant=agentruntime",
+            ["OTEL_SERVICE_NAME"] = "agentruntime-under-test",
+            ["OTEL_RESOURCE_ATTRIBUTES"] = "deployment.environment.name=test,team=platform",
+            // Short batches so the exports happen while the test runs; disposal flushes the rest anyway.
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+            ["OTEL_BLRP_SCHEDULE_DELAY"] = "200",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
+            ["Logging:LogLevel:AgentRuntime.Host.Tests"] = "Information",
+            ["Auth:Mode"] = "Development",
+        };
+        string instanceId;
+        var factory = (await HostFactory.CreateAsync("otlp", settings: settings)).WithWebHostBuilder(b => b.ConfigureTestServices(s =>
+        {
+            s.AddTestActivities();
+            s.AddSingleton<Engine.Agents.IAgent, TestLlmAgent>();
+        }));
+        await using (factory)
+        {
+            var client = factory.CreateClient();
+            var upload = await client.PostAsync("/api/v1/workflows?publish=true", new StringContent(Definition, Encoding.UTF8, "application/yaml"));
+            Assert.True(upload.IsSuccessStatusCode, await upload.Content.ReadAsStringAsync());
+
+            var start = await client.PostAsJsonAsync($"/api/v1/workflows/{_workflowId}/instances?mode=inline", new { amount = 40 });
+            Assert.Equal(HttpStatusCode.Created, start.StatusCode);
+            var started = (await start.Content.ReadFromJsonAsync<JsonObject>())!;
+            instanceId = (string)started["id"]!;
+            Assert.Equal("waiting", (string?)started["status"]);
+
+            // First resume: a human approves (a durable task decision, applied by a worker loop in a later slice).
+            var taskId = Engine.HumanTasks.HumanTasks.TaskIdFor(Guid.Parse(instanceId), "approve", 1);
+            using var approve = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/tasks/{taskId}/complete")
+            {
+                Content = JsonContent.Create(new { expectedRevision = 1, operationId = "bob-1", outcome = "approved" }),
+            };
+            approve.Headers.Add("X-Dev-User", "bob");
+            approve.Headers.Add("X-Dev-Roles", "approver");
+            var approved = await client.SendAsync(approve);
+            Assert.True(approved.IsSuccessStatusCode, await approved.Content.ReadAsStringAsync());
+            await WaitForStatusAsync(client, instanceId, "waiting", "signal:go");
+
+            // Second resume: a signal.
+            var signal = await client.PostAsJsonAsync($"/api/v1/instances/{instanceId}/signals/go", new { by = "test" });
+            Assert.True(signal.IsSuccessStatusCode, await signal.Content.ReadAsStringAsync());
+            await WaitForStatusAsync(client, instanceId, "completed");
+
+            // Batches arrive while the host runs (not only at shutdown).
+            Assert.True(await receiver.WaitUntilAsync(() => SlicesOf(receiver, instanceId).Count() >= 3, TimeSpan.FromSeconds(60)),
+                "the slices' spans were not exported while the host ran");
+        }
+        // Disposal stopped the host: providers flushed. Everything is in now.
+
+        var spans = receiver.Spans.ToList();
+        var start0 = Assert.Single(spans, s => s.Name == "instance.start" && (string?)s[TelemetryAttributes.InstanceId] == instanceId);
+        var slices = SlicesOf(receiver, instanceId).OrderBy(s => s.Span.StartTimeUnixNano).ToList();
+        Assert.Equal(3, slices.Count);
+        var (first, decided, resumed) = (slices[0], slices[1], slices[2]);
+
+        // Resource: the OTEL_* settings.
+        Assert.Equal("agentruntime-under-test", first.ResourceAttributes["service.name"]);
+        Assert.Equal("test", first.ResourceAttributes["deployment.environment.name"]);
+        Assert.Equal("platform", first.ResourceAttributes["team"]);
+        Assert.StartsWith(Environment.MachineName, (string?)first.ResourceAttributes["service.instance.id"]);
+
+        // The start: ASP.NET Core's request span → instance.start → first slice → its activities.
+        var request = Assert.Single(spans, s => s.SpanId == start0.ParentSpanId);
+        Assert.Equal("Microsoft.AspNetCore", request.Scope);
+        Assert.Equal(start0.TraceId, first.TraceId);
+        Assert.Equal(start0.SpanId, first.ParentSpanId);
+        Assert.Empty(first.Span.Links);
+        Assert.Equal(_workflowId, start0[TelemetryAttributes.WorkflowId]);
+        Assert.Equal(1L, start0[TelemetryAttributes.WorkflowVersion]);
+        Assert.Equal("waiting", first[TelemetryAttributes.InstanceStatus]);
+
+        var firstActivities = spans.Where(s => s.ParentSpanId == first.SpanId && s.Scope == EngineTelemetry.SourceName).ToList();
+        var triage = Assert.Single(firstActivities, s => s.Name == "activity agent" && (string?)s[TelemetryAttributes.NodeId] == "triage");
+        Assert.Equal("agent", triage[TelemetryAttributes.NodeType]);
+        Assert.Equal("triage", triage[TelemetryAttributes.AgentId]);
+        Assert.Equal("execute", triage[TelemetryAttributes.AgentStage]);
+        Assert.Equal("done", triage[TelemetryAttributes.OutcomePort]);
+        Assert.Equal(1L, triage[TelemetryAttributes.Attempt]);
+        Assert.Equal(instanceId, triage[TelemetryAttributes.InstanceId]);
+        Assert.Equal(_workflowId, triage[TelemetryAttributes.WorkflowId]);
+        Assert.Equal(1L, triage[TelemetryAttributes.WorkflowVersion]);
+
+        var draft = Assert.Single(firstActivities, s => (string?)s[TelemetryAttributes.NodeId] == "draft");
+        Assert.Equal(TestLlmAgent.Id, draft[TelemetryAttributes.AgentId]);
+        Assert.Equal("draft", draft[TelemetryAttributes.AgentStage]);
+        var chat = Assert.Single(spans, s => s.ParentSpanId == draft.SpanId && s.Name == $"chat {TestLlmAgent.Model}");
+        Assert.Equal(3, (int)chat.Span.Kind); // SPAN_KIND_CLIENT
+        Assert.Equal("openai", chat[GenAiTelemetry.ProviderName]);
+        Assert.Equal("openai", chat[GenAiTelemetry.System]);
+        Assert.Equal(TestLlmAgent.Model, chat[GenAiTelemetry.RequestModel]);
+        Assert.Equal((long)TestLlmAgent.InputTokens, chat[GenAiTelemetry.InputTokens]);
+        Assert.Equal((long)TestLlmAgent.OutputTokens, chat[GenAiTelemetry.OutputTokens]);
+
+        var approval = Assert.Single(firstActivities, s => s.Name == "activity approval");
+        Assert.Equal("waiting", approval[TelemetryAttributes.ActivityStatus]);
+        Assert.Null(approval[TelemetryAttributes.OutcomePort]);
+
+        // After the approval: a new trace, linked to the start; the approval leaves by approved, the wait starts waiting.
+        Assert.NotEqual(start0.TraceId, decided.TraceId);
+        Assert.Null(decided.ParentSpanId);
+        var decidedLink = Assert.Single(decided.Span.Links);
+        Assert.Equal((start0.TraceId, start0.SpanId), (Otlp.Hex(decidedLink.TraceId), Otlp.Hex(decidedLink.SpanId)));
+        var decidedActivities = spans.Where(s => s.ParentSpanId == decided.SpanId && s.Scope == EngineTelemetry.SourceName).ToList();
+        Assert.Contains(decidedActivities, s => s.Name == "activity approval" && (string?)s[TelemetryAttributes.OutcomePort] == "approved");
+        Assert.Contains(decidedActivities, s => s.Name == "activity wait" && (string?)s[TelemetryAttributes.ActivityStatus] == "waiting");
+        Assert.Equal("waiting", decided[TelemetryAttributes.InstanceStatus]);
+
+        // The resume: a new trace, linked to the span the instance started in.
+        Assert.NotEqual(start0.TraceId, resumed.TraceId);
+        Assert.NotEqual(decided.TraceId, resumed.TraceId);
+        Assert.Null(resumed.ParentSpanId);
+        var link = Assert.Single(resumed.Span.Links);
+        Assert.Equal(start0.TraceId, Otlp.Hex(link.TraceId));
+        Assert.Equal(start0.SpanId, Otlp.Hex(link.SpanId));
+        Assert.Equal("completed", resumed[TelemetryAttributes.InstanceStatus]);
+        var resumedActivities = spans.Where(s => s.ParentSpanId == resumed.SpanId && s.Scope == EngineTelemetry.SourceName).ToList();
+        Assert.Contains(resumedActivities, s => s.Name == "activity wait" && (string?)s[TelemetryAttributes.OutcomePort] == "done");
+        Assert.Contains(resumedActivities, s => s.Name == "activity end");
+
+        // Npgsql spans: the resumed slice's commit is in its trace, under the slice.
+        Assert.Contains(spans, s => s.Scope == "Npgsql" && s.TraceId == resumed.TraceId && s.ParentSpanId == resumed.SpanId);
+        Assert.Contains(spans, s => s.Scope == "Npgsql" && s.TraceId == start0.TraceId);
+
+        // Metrics, filtered to this test's workflow (other tests' engines share the process-wide meter).
+        var metrics = receiver.Metrics.ToList();
+        double Sum(string name, Func<Dictionary<string, object?>, bool>? where = null) => LastPoints(metrics, name)
+            .Where(p => (string?)p.Attributes.GetValueOrDefault(TelemetryAttributes.WorkflowId) == _workflowId || (string?)p.Attributes.GetValueOrDefault(TelemetryAttributes.AgentId) == TestLlmAgent.Id)
+            .Where(p => where?.Invoke(p.Attributes) ?? true).Sum(p => p.Value);
+        ulong Count(string name, Func<Dictionary<string, object?>, bool> where) => LastPoints(metrics, name)
+            .Where(p => (string?)p.Attributes.GetValueOrDefault(TelemetryAttributes.WorkflowId) == _workflowId && where(p.Attributes))
+            .Aggregate(0UL, (n, p) => n + p.Count);
+
+        Assert.Equal(1, Sum("agentruntime.instance.started"));
+        Assert.Equal(1, Sum("agentruntime.instance.completed"));
+        Assert.Equal(2UL, Count("agentruntime.activity.duration", a => (string?)a[TelemetryAttributes.NodeType] == "agent"));
+        Assert.Equal(2UL, Count("agentruntime.activity.duration", a => (string?)a[TelemetryAttributes.NodeType] == "wait"));
+        Assert.Equal(2UL, Count("agentruntime.activity.duration", a => (string?)a[TelemetryAttributes.NodeType] == "approval"));
+        Assert.Equal(3UL, Count("agentruntime.slice.duration", _ => true));
+        Assert.Equal(1UL, Count("agentruntime.approval.latency", a => (string?)a[TelemetryAttributes.ApprovalDecision] == "approved" && (string?)a[TelemetryAttributes.NodeId] == "approve"));
+        Assert.True(Count("agentruntime.claim.lag", _ => true) >= 1);
+        Assert.Equal(0.95 + 0.72, Sum("agentruntime.agent.confidence", a => a.ContainsKey(TelemetryAttributes.WorkflowId)), 6);
+        Assert.Equal(TestLlmAgent.InputTokens, Sum("gen_ai.client.token.usage", a => (string?)a[GenAiTelemetry.TokenType] == "input"));
+        Assert.Equal(TestLlmAgent.OutputTokens, Sum("gen_ai.client.token.usage", a => (string?)a[GenAiTelemetry.TokenType] == "output"));
+        Assert.Contains(metrics, m => m.Name == "gen_ai.client.operation.duration");
+        Assert.Contains(metrics, m => m.Name == "agentruntime.agent.cost" && m.Metric.Unit == "{USD}");
+        Assert.Contains(metrics, m => m.Name == "agentruntime.queue.depth" && m.Points().Any());
+        Assert.Contains(metrics, m => m.Name == "http.server.request.duration"); // ASP.NET Core's own meter
+
+        // Logs carry the trace and span of the work they describe.
+        var log = Assert.Single(receiver.Logs, l => l.Body.Contains("Drafting a reply", StringComparison.Ordinal) && l.Attributes.GetValueOrDefault("InstanceId") as string == instanceId);
+        Assert.Equal(first.TraceId, log.TraceId);
+        Assert.Equal(chat.SpanId, log.SpanId);
+        Assert.Equal(instanceId, log.Attributes["InstanceId"]);
+    }
+
+    private static IEnumerable<ReceivedSpan> SlicesOf(OtlpReceiver receiver, string instanceId) =>
+        receiver.Spans.Where(s => s.Name == "instance.slice" && (string?)s[TelemetryAttributes.InstanceId] == instanceId);
+
+    /// <summary>Cumulative temporality: the last export of a metric holds the totals.</summary>
+    private static IEnumerable<(Dictionary<string, object?> Attributes, double Value, ulong Count)> LastPoints(List<ReceivedMetric> metrics, string name)
+    {
+        var last = metrics.LastOrDefault(m => m.Name == name && m.Points().Any(p => true));
+        Assert.True(last is not null, $"metric {name} was not exported");
+        // Several exports carry the same cumulative series: take, per attribute set, the latest.
+        return metrics.Where(m => m.Name == name).SelectMany(m => m.Points())
+            .GroupBy(p => string.Join(",", p.Attributes.OrderBy(a => a.Key).Select(a => $"{a.Key}={a.Value}")))
+            .Select(g => g.Last());
+    }
+
+    private static async Task WaitForStatusAsync(HttpClient client, string instanceId, string status, string? waitingOn = null)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var instance = await client.GetFromJsonAsync<JsonObject>($"/api/v1/instances/{instanceId}");
+            if ((string?)instance!["status"] == status && (waitingOn is null || (string?)instance["waitingOn"] == waitingOn)) return;
+            Assert.True(DateTime.UtcNow < deadline, $"instance still {(string?)instance["status"]}: {instance}");
+            await Task.Delay(100);
+        }
+    }
+}

@@ -14,6 +14,7 @@ using AgentRuntime.Host.Health;
 using AgentRuntime.Host.Identity;
 using AgentRuntime.Host.Incidents;
 using AgentRuntime.Host.Instances;
+using AgentRuntime.Host.Operations;
 using AgentRuntime.Host.Outcomes;
 using AgentRuntime.Host.Telemetry;
 using AgentRuntime.Host.Tasks;
@@ -50,6 +51,7 @@ builder.AddAgentRuntimeTelemetry();
 builder.Services.AddHostedService<MigrationHostedService>();
 builder.Services.AddHostedService<AgentSyncService>();
 builder.Services.AddHostedService<WorkflowSyncService>();
+builder.Services.AddSingleton(builder.Configuration.GetSection(AgentRuntime.Engine.Operations.OperationsOptions.SectionName).Get<AgentRuntime.Engine.Operations.OperationsOptions>() ?? new());
 // Agents: governance thresholds and where llm agents call (keys are resolved from configuration, then the environment).
 builder.Services.AddSingleton(_ => builder.Configuration.GetSection(GovernanceOptions.SectionName).Get<GovernanceOptions>() ?? new GovernanceOptions());
 builder.Services.AddSingleton(_ =>
@@ -84,6 +86,7 @@ app.MapIncidentsApi();
 app.MapOutcomesApi();
 app.MapTelemetryApi();
 app.MapTasksApi();
+app.MapOperationsApi();
 app.MapAgentsApi();
 app.MapReadinessApi();
 app.MapFallbackToFile("index.html");

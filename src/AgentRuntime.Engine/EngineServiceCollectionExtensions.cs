@@ -6,6 +6,7 @@ using AgentRuntime.Engine.Connectors;
 using AgentRuntime.Engine.Execution;
 using AgentRuntime.Engine.HumanTasks;
 using AgentRuntime.Engine.Instances;
+using AgentRuntime.Engine.Operations;
 using AgentRuntime.Engine.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -52,7 +53,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton(sp => new WorkflowEngine(
             sp.GetRequiredService<InstanceStore>(), sp.GetRequiredService<DefinitionCache>(), sp.GetRequiredService<SliceExecutor>(),
             sp.GetRequiredService<LeaseTracker>(), sp.GetRequiredService<WorkSignal>(), sp.GetRequiredService<ActivityRegistry>(),
-            options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<TelemetrySignals>()));
+            options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<TelemetrySignals>(), sp.GetRequiredService<WorkflowHoldGate>()));
         services.AddSingleton(sp =>
         {
             var signals = new TelemetrySignals(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TelemetrySignals>>());
@@ -64,6 +65,7 @@ public static class EngineServiceCollectionExtensions
         // Registered before the worker so it stops after it: the last slices' signal counts are flushed.
         services.AddHostedService<TelemetryBackgroundService>();
         services.AddHostedService<EngineWorker>();
+        services.AddOperations(options);
 
         services.AddHumanTasks();
         services.AddActivity<AgentActivity>()
@@ -137,7 +139,7 @@ public static class EngineServiceCollectionExtensions
         services.AddHttpClient(HttpAgent.ClientName);
         services.AddAuditTrail(connectionString);
         services.AddSingleton(sp => new AgentDirectory(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<IAgentResolver>(),
-            sp.GetRequiredService<LlmEndpointOptions>(), sp.GetRequiredService<IHttpClientFactory>()));
+            sp.GetRequiredService<LlmEndpointOptions>(), sp.GetRequiredService<IHttpClientFactory>(), sp.GetService<ILoggerFactory>()));
         services.TryAddSingleton<Governance.Stages.IAgentTaskPort, Governance.Stages.HumanTaskAgentPort>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IExecutionGate, Governance.Stages.AgentGate>());
         services.AddSingleton(sp => new Governance.Stages.AgentCatalog(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));

@@ -14,6 +14,7 @@ using AgentRuntime.Host.Health;
 using AgentRuntime.Host.Identity;
 using AgentRuntime.Host.Incidents;
 using AgentRuntime.Host.Instances;
+using AgentRuntime.Host.Operations;
 using AgentRuntime.Host.Outcomes;
 using AgentRuntime.Host.Security;
 using AgentRuntime.Host.Security.ApiKeys;
@@ -55,13 +56,14 @@ builder.Services.AddHostedService<MigrationHostedService>();
 builder.Services.AddHostedService<ApiKeyBootstrap>();
 builder.Services.AddHostedService<AgentSyncService>();
 builder.Services.AddHostedService<WorkflowSyncService>();
+builder.Services.AddSingleton(builder.Configuration.GetSection(AgentRuntime.Engine.Operations.OperationsOptions.SectionName).Get<AgentRuntime.Engine.Operations.OperationsOptions>() ?? new());
 // Agents: governance thresholds and where llm agents call (keys are resolved from configuration, then the environment).
 builder.Services.AddSingleton(_ => builder.Configuration.GetSection(GovernanceOptions.SectionName).Get<GovernanceOptions>() ?? new GovernanceOptions());
 builder.Services.AddSingleton(_ =>
 {
-    var llm = builder.Configuration.GetSection("Agents:Llm").Get<LlmEndpointOptions>() ?? new LlmEndpointOptions();
-    llm.ResolveSetting = key => builder.Configuration[key] ?? Environment.GetEnvironmentVariable(key);
-    return llm;
+    var llm = builder.Configuration.GetSection(LlmEndpointOptions.SectionName).Get<LlmEndpointOptions>() ?? new LlmEndpointOptions();
+    // Named secrets: a definition names the setting (e.g. apiKeySetting: OPENAI_API_KEY), configuration or environment holds the value.
+    return llm.UseSettingResolver(secretName => builder.Configuration[secretName] ?? Environment.GetEnvironmentVariable(secretName));
 });
 builder.Services.AddAgentRuntimeEngine(o =>
 {
@@ -102,6 +104,7 @@ app.MapIncidentsApi();
 app.MapOutcomesApi();
 app.MapTelemetryApi();
 app.MapTasksApi();
+app.MapOperationsApi();
 app.MapAgentsApi();
 app.MapReadinessApi();
 app.MapFallbackToFile("index.html").AllowAnonymous();

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using AgentRuntime.Engine.Governance;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace AgentRuntime.Engine.Agents;
@@ -19,10 +20,12 @@ public sealed class AgentDirectory
     private readonly IAgentResolver _codeAgents;
     private readonly LlmEndpointOptions _llm;
     private readonly IHttpClientFactory _http;
+    private readonly ILoggerFactory? _loggers;
     private readonly ConcurrentDictionary<(string, int), Lazy<Task<(IAgent, AgentDefinition)>>> _built = new();
 
-    internal AgentDirectory(EngineDatabase db, IAgentResolver codeAgents, LlmEndpointOptions llm, IHttpClientFactory http)
+    internal AgentDirectory(EngineDatabase db, IAgentResolver codeAgents, LlmEndpointOptions llm, IHttpClientFactory http, ILoggerFactory? loggers = null)
     {
+        _loggers = loggers;
         _db = db.DataSource;
         _codeAgents = codeAgents;
         _llm = llm;
@@ -95,7 +98,7 @@ public sealed class AgentDirectory
         IAgent agent = definition.Kind switch
         {
             "rules" => RulesAgents.FromDefinition(definition),
-            "llm" => new LlmAgent(definition, version, _llm),
+            "llm" => new LlmAgent(definition, version, _llm, _loggers?.CreateLogger<LlmAgent>()),
             "http" => new HttpAgent(definition, version, _http, _llm),
             var k => throw new InvalidOperationException($"Agent {id}: unknown kind '{k}'."),
         };

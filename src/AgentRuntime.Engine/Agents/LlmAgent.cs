@@ -6,6 +6,8 @@ using System.Text.Json.Nodes;
 using AgentRuntime.Definitions.Expressions;
 using AgentRuntime.Engine.Execution;
 using AgentRuntime.Engine.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using OpenAI;
 using OpenAI.Chat;
 
@@ -14,6 +16,8 @@ namespace AgentRuntime.Engine.Agents;
 /// <summary>Where LLM agents call, beyond what their definitions say (section <c>Agents:Llm</c> in the host).</summary>
 public sealed class LlmEndpointOptions
 {
+    public const string SectionName = "Agents:Llm";
+
     /// <summary>Used when an agent's definition names no base URL.</summary>
     public string? BaseUrl { get; set; }
     /// <summary>Used when the agent's <c>apiKeySetting</c> is unset or not found. Local endpoints (vLLM, Ollama) accept any key.</summary>
@@ -21,7 +25,15 @@ public sealed class LlmEndpointOptions
     /// <summary>Per-agent overrides: agent id → base URL (e.g. to point a staging host at a local model).</summary>
     public Dictionary<string, string> BaseUrls { get; set; } = [];
     /// <summary>Resolves a key name (the agent's <c>apiKeySetting</c>) to its value: configuration in the host, environment otherwise.</summary>
-    public Func<string, string?> ResolveSetting { get; set; } = Environment.GetEnvironmentVariable;
+    /// <remarks>Not a setting itself: the host supplies it with <see cref="UseSettingResolver"/>; secrets never sit in definitions.</remarks>
+    public Func<string, string?> ResolveSetting { get; private set; } = Environment.GetEnvironmentVariable;
+
+    /// <summary>Resolves named secrets (an agent's <c>apiKeySetting</c>, an http agent's <c>tokenSetting</c>) through <paramref name="resolver"/>.</summary>
+    public LlmEndpointOptions UseSettingResolver(Func<string, string?> resolver)
+    {
+        ResolveSetting = resolver;
+        return this;
+    }
 }
 
 /// <summary>
@@ -40,10 +52,12 @@ public sealed class LlmAgent : IAgent
     private readonly ChatClient _client;
     private readonly string _model;
     private readonly Uri _endpoint;
+    private readonly ILogger _logger;
 
-    public LlmAgent(AgentDefinition definition, int version, LlmEndpointOptions endpoint)
+    public LlmAgent(AgentDefinition definition, int version, LlmEndpointOptions endpoint, ILogger<LlmAgent>? logger = null)
     {
         _definition = definition;
+        _logger = logger ?? NullLogger<LlmAgent>.Instance;
         _model = definition.Model?.Name ?? throw new InvalidOperationException($"Agent '{definition.Id}' names no model.");
         var baseUrl = endpoint.BaseUrls.GetValueOrDefault(definition.Id) ?? definition.Llm?.BaseUrl ?? endpoint.BaseUrl
             ?? throw new InvalidOperationException($"Agent '{definition.Id}' has no base URL (llm.baseUrl or Agents:Llm:BaseUrl).");
@@ -101,6 +115,9 @@ public sealed class LlmAgent : IAgent
         var usage = Usage(completion.Usage);
         call.RecordUsage(usage?.InputTokens, usage?.OutputTokens, completion.Model,
             [completion.FinishReason.ToString().ToLowerInvariant()], completion.Id, usage is null ? null : (double)usage.Cost);
+        // Inside the chat span: the record carries its trace and span ids.
+        _logger.LogDebug("Agent {AgentId}, instance {InstanceId}, node {NodeId}: model {Model} answered {ResponseId} ({InputTokens} input, {OutputTokens} output tokens, {FinishReason})",
+            _definition.Id, request.InstanceId, request.NodeId, completion.Model, completion.Id, usage?.InputTokens, usage?.OutputTokens, completion.FinishReason);
         var text = completion.Content.Count > 0 ? string.Concat(completion.Content.Select(p => p.Text)) : completion.Refusal;
         if (string.IsNullOrWhiteSpace(text)) return AgentResult.Invalid("the model returned no content", null, usage);
 

@@ -136,7 +136,10 @@ internal sealed class SliceExecutor(
                     run.State.Hold = m.Payload?["reason"]?.GetValue<string>() ?? "paused";
                     break;
                 case MessageKinds.Resume:
-                    run.State.Hold = null;
+                case MessageKinds.Release:
+                    // Resume lifts the instance's own pause; release (a workflow or agent was resumed) does not. Either way
+                    // held paths become ready and ask the gates again before their step: another hold keeps them held.
+                    if (m.Kind == MessageKinds.Resume) run.State.Hold = null;
                     foreach (var t in run.State.Tokens.Where(t => t.Status == TokenStatus.Held))
                     {
                         t.Status = TokenStatus.Ready;
@@ -480,6 +483,8 @@ public static class MessageKinds
     public const string Cancel = "cancel";
     public const string Pause = "pause";
     public const string Resume = "resume";
+    /// <summary>A workflow- or agent-scope hold was lifted: held paths re-check the gates; the instance's own pause stays.</summary>
+    public const string Release = "release";
     /// <summary>A human task's decision; <c>name</c> is the task id, the payload the decision output.</summary>
     public const string Task = "task";
 }

@@ -25,10 +25,12 @@ public sealed class WorkflowEngine
     private readonly EngineOptions _options;
     private readonly TimeProvider _clock;
     private readonly TelemetrySignals _signals;
+    private readonly Operations.WorkflowHoldGate? _holds;
 
     internal WorkflowEngine(InstanceStore store, DefinitionCache definitions, SliceExecutor executor, LeaseTracker leases, WorkSignal signal,
-        ActivityRegistry activities, EngineOptions options, TimeProvider clock, TelemetrySignals signals)
+        ActivityRegistry activities, EngineOptions options, TimeProvider clock, TelemetrySignals signals, Operations.WorkflowHoldGate? holds = null)
     {
+        _holds = holds;
         _signals = signals;
         _store = store;
         _definitions = definitions;
@@ -50,6 +52,9 @@ public sealed class WorkflowEngine
     public async Task<StartResult> StartAsync(string workflowId, JsonNode? input, StartOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new StartOptions();
+        // A paused workflow takes no new instances (ops controls, workflow scope).
+        if (_holds is not null && await _holds.HoldOfAsync(workflowId, cancellationToken) is { } hold)
+            throw new WorkflowNotStartableException(workflowId, $"it is paused ({hold})");
         for (var attempt = 1; ; attempt++)
         {
             // The published version is cached; the insert itself re-checks it (same statement), so a start never lands

@@ -26,7 +26,7 @@ public static class AgentsApi
         var group = app.MapGroup("/api/v1/agents").WithTags("Agents");
         group.MapGet("/", ListAsync).WithName("ListAgents").RequireAuthorization(Policies.Reader);
         group.MapGet("/{id}", GetAsync).WithName("GetAgent").RequireAuthorization(Policies.Reader);
-        group.MapPut("/{id}", PutAsync).WithName("PutAgent").RequireAuthorization(Policies.Designer)
+        group.MapPut("/{id}", PutAsync).WithName("PutAgent").RequireAuthorization(Policies.AgentRegistrar)
             .Accepts<string>("application/yaml", "application/json", "text/yaml", "text/plain")
             .WithSummary("Registers the agent or stores a new version of its definition (YAML or JSON). Stage and paused are initial values only.");
         group.MapGet("/{id}/decisions", DecisionsAsync).WithName("ListAgentDecisions").RequireAuthorization(Policies.Reader);

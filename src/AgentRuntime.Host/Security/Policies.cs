@@ -60,6 +60,9 @@ public static class Policies
     /// <summary>Read the audit trail and export evidence.</summary>
     public const string Auditor = "auditor";
 
+    /// <summary>Register agents and store new versions of their definitions.</summary>
+    public const string AgentRegistrar = "agent-registrar";
+
     /// <summary>Request an agent's promotion (readiness gates and the owner's sign-off task still decide).</summary>
     public const string Promoter = "promoter";
 
@@ -75,6 +78,7 @@ public static class Policies
         [Approver] = [Roles.Approver],
         [Reviewer] = [Roles.Reviewer],
         [Operator] = [Roles.Admin, Roles.Ops],
+        [AgentRegistrar] = [Roles.Admin, Roles.Designer, Roles.Ops],
         [Promoter] = [Roles.Admin, Roles.Designer, Roles.Ops, Roles.Owner],
         [Owner] = [Roles.Owner],
         [Auditor] = [Roles.Admin, Roles.Reviewer, Roles.Ops, Roles.Owner],

@@ -60,7 +60,9 @@ public sealed partial class ConfigurationReferenceTests
         // Options classes are found by reflection; keys read with Configuration[...] / GetConnectionString / GetSection
         // are found in the source here, so a new direct read cannot bypass the reference.
         var sections = OptionsTypes().Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        var allowed = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "ModeKey", "ConnectionStringName", "\"urls\"", "\"ASPNETCORE_URLS\"" };
+        // secretName: named secrets (an agent's apiKeySetting) — the definition names the key, the operator sets it; the
+        // runbook documents this under "Secrets". Their names are open-ended by design, so they are allowed by variable name.
+        var allowed = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "ModeKey", "ConnectionStringName", "\"urls\"", "\"ASPNETCORE_URLS\"", "secretName" };
         var unknown = new List<string>();
         foreach (var file in Directory.EnumerateFiles(Path.Combine(Root, "src"), "*.cs", SearchOption.AllDirectories))
         {

@@ -43,6 +43,12 @@ public sealed class OutcomesApiTests(OutcomesApiTests.RefundHost host) : IClassF
                     new AgentRule("true", new Dictionary<string, string> { ["amount"] = "vars.agentInput.amount" }, 0.95, "within policy"));
             }));
             Client = Factory.CreateClient();
+            // The sample's agent ships in shadow (a human decides every case). This test measures cycle time on the
+            // straight-through path, so the agent is put where an owner's promotion would take it: execute.
+            await using var conn = new Npgsql.NpgsqlConnection(host.ConnectionString);
+            await conn.OpenAsync();
+            await using var promote = new Npgsql.NpgsqlCommand("UPDATE agents SET stage = 'execute' WHERE id = 'refund-proposer'", conn);
+            Assert.Equal(1, await promote.ExecuteNonQueryAsync());
         }
 
         public async Task DisposeAsync() => await Factory.DisposeAsync();

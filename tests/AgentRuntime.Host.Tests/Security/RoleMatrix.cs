@@ -65,16 +65,30 @@ public static class RoleMatrix
         ["GET /api/v1/workflows/{id}/telemetry"] = Policies.Reader,
         ["GET /api/v1/workflows/{id}/readiness"] = Policies.Reader,
 
-        // Agents: registering is design work; requesting a promotion opens the owner's sign-off task; demoting and the
+        // Agents: registering is design or ops work; requesting a promotion opens the owner's sign-off task; demoting and the
         // kill switch are operations.
         ["GET /api/v1/agents/"] = Policies.Reader,
         ["GET /api/v1/agents/{id}"] = Policies.Reader,
         ["GET /api/v1/agents/{id}/decisions"] = Policies.Reader,
-        ["PUT /api/v1/agents/{id}"] = Policies.Designer,
+        ["PUT /api/v1/agents/{id}"] = Policies.AgentRegistrar,
         ["POST /api/v1/agents/{id}/promotions"] = Policies.Promoter,
         ["POST /api/v1/agents/{id}/demotions"] = Policies.Operator,
         ["POST /api/v1/agents/{id}/pause"] = Policies.Operator,
         ["POST /api/v1/agents/{id}/resume"] = Policies.Operator,
+
+        // Operations (pause, resume, cancel, retry, compensate, bulk, rollback): ops; their progress and holds: readers.
+        ["POST /api/v1/instances/{id:guid}/pause"] = Policies.Operator,
+        ["POST /api/v1/instances/{id:guid}/resume"] = Policies.Operator,
+        ["POST /api/v1/instances/{id:guid}/cancel"] = Policies.Operator,
+        ["POST /api/v1/instances/{id:guid}/retry"] = Policies.Operator,
+        ["POST /api/v1/instances/{id:guid}/compensate"] = Policies.Operator,
+        ["POST /api/v1/instances/bulk"] = Policies.Operator,
+        ["POST /api/v1/workflows/{id}/pause"] = Policies.Operator,
+        ["POST /api/v1/workflows/{id}/resume"] = Policies.Operator,
+        ["POST /api/v1/workflows/{id}/rollback"] = Policies.Operator,
+        ["GET /api/v1/operations/{id:guid}"] = Policies.Reader,
+        ["GET /api/v1/operations/{id:guid}/results"] = Policies.Reader,
+        ["GET /api/v1/operations/holds"] = Policies.Reader,
 
         ["POST /api/v1/api-keys/"] = Policies.Admin,
         ["GET /api/v1/api-keys/"] = Policies.Admin,

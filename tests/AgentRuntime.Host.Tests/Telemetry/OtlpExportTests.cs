@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using AgentRuntime.Engine;
+using AgentRuntime.Engine.Agents;
+using AgentRuntime.Engine.Governance.Stages;
 using AgentRuntime.Engine.Telemetry;
 using AgentRuntime.Host.Tests.Infrastructure;
 using AgentRuntime.Testing;
@@ -14,12 +16,38 @@ namespace AgentRuntime.Host.Tests.Telemetry;
 /// <summary>
 /// Functional: the real host exports traces, metrics and logs over OTLP/HTTP, configured only by <c>OTEL_*</c> settings,
 /// to a receiver the test runs itself; the test reads back what arrived on the wire. The instance runs a rules agent and
-/// an <c>llm</c> agent, waits for a human approval, then for a signal: its second and third slices run later (hours later
+/// the real <c>llm</c> agent (the OpenAI SDK
+/// over real HTTP to an OpenAI-compatible endpoint the test serves on 127.0.0.1), waits for a human approval, then for a signal: its second and third slices run later (hours later
 /// in real life), each in a new trace that must link back to the span the instance started in.
 /// </summary>
 public sealed class OtlpExportTests
 {
+    private const string DrafterId = "drafter";
+    private const string Model = "test-model";
+    private const int PromptTokens = 123;
+    private const int CompletionTokens = 45;
+
     private readonly string _workflowId = $"otel-{Guid.NewGuid():N}"[..20];
+
+    /// <summary>The agent under test: kind llm, stage execute (its output flows on to the workflow's own approval node).</summary>
+    private static string Drafter(string baseUrl) => $$$"""
+        id: {{{DrafterId}}}
+        kind: llm
+        name: Reply drafter
+        owner: { name: Tess Tracer, email: tess@example.com }
+        stage: execute
+        model: { name: {{{Model}}}, temperature: 0, inputCostPer1K: 0.5, outputCostPer1K: 1.5 }
+        prompt:
+          version: v1
+          system: You draft replies to customers.
+          template: "Draft a reply for a {{ vars.agentInput.decision }} of {{ vars.agentInput.amount }}."
+        outputSchema:
+          type: object
+          required: [reply]
+          properties:
+            reply: { type: string }
+        llm: { baseUrl: "{{{baseUrl}}}", apiKeySetting: OTEL_TEST_LLM_KEY, timeout: 10s, retries: 0 }
+        """;
 
     private string Definition => $$"""
         id: {{_workflowId}}
@@ -32,7 +60,7 @@ public sealed class OtlpExportTests
           start: triage
           nodes:
             - { id: triage, type: agent, inputs: { agent: triage, input: input } }
-            - { id: draft, type: agent, inputs: { agent: {{TestLlmAgent.Id}}, input: outputs.triage.result } }
+            - { id: draft, type: agent, inputs: { agent: {{DrafterId}}, input: outputs.triage.result } }
             - id: approve
               type: approval
               inputs: { title: Send the reply, data: outputs.draft.result, role: approver, sla: 4h }
@@ -50,6 +78,10 @@ public sealed class OtlpExportTests
     public async Task Spans_metrics_and_logs_arrive_over_OTLP_and_a_resumed_slice_links_to_the_trace_the_instance_started_in()
     {
         await using var receiver = await OtlpReceiver.StartAsync();
+        await using var llm = await LocalChatEndpoint.StartAsync();
+        llm.PromptTokens = PromptTokens;
+        llm.CompletionTokens = CompletionTokens;
+        llm.Answer("""{"result": {"reply": "Your refund is on its way."}, "confidence": 0.72, "rationale": "template reply"}""");
         var settings = new Dictionary<string, string?>
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint.ToString().TrimEnd('/'),
@@ -61,18 +93,19 @@ public sealed class OtlpExportTests
             ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
             ["OTEL_BLRP_SCHEDULE_DELAY"] = "200",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
-            ["Logging:LogLevel:AgentRuntime.Host.Tests"] = "Information",
+            // The llm agent's per-call Debug line, written inside the chat span.
+            ["Logging:LogLevel:AgentRuntime.Engine.Agents.LlmAgent"] = "Debug",
+            ["OTEL_TEST_LLM_KEY"] = "sk-otel-test",
             ["Auth:Mode"] = "Development",
         };
         string instanceId;
-        var factory = (await HostFactory.CreateAsync("otlp", settings: settings)).WithWebHostBuilder(b => b.ConfigureTestServices(s =>
-        {
-            s.AddTestActivities();
-            s.AddSingleton<Engine.Agents.IAgent, TestLlmAgent>();
-        }));
+        var factory = (await HostFactory.CreateAsync("otlp", settings: settings)).WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddTestActivities()));
         await using (factory)
         {
             var client = factory.CreateClient();
+            var stored = await factory.Services.GetRequiredService<AgentCatalog>()
+                .StoreAsync(AgentDocument.Parse(Drafter(llm.BaseUrl), "drafter.yaml"), "test", "test");
+            Assert.Equal(AgentStoreOutcome.Registered, stored.Outcome);
             var upload = await client.PostAsync("/api/v1/workflows?publish=true", new StringContent(Definition, Encoding.UTF8, "application/yaml"));
             Assert.True(upload.IsSuccessStatusCode, await upload.Content.ReadAsStringAsync());
 
@@ -81,6 +114,11 @@ public sealed class OtlpExportTests
             var started = (await start.Content.ReadFromJsonAsync<JsonObject>())!;
             instanceId = (string)started["id"]!;
             Assert.Equal("waiting", (string?)started["status"]);
+            // The SDK really called the endpoint, with the key the agent's apiKeySetting names and the rendered prompt.
+            var sent = Assert.Single(llm.Requests);
+            Assert.Equal("Bearer sk-otel-test", sent.Authorization);
+            Assert.Equal(Model, (string?)sent.Body["model"]);
+            Assert.Contains("Draft a reply for a approve of 40.", sent.Body["messages"]![1]!["content"]!.ToString(), StringComparison.Ordinal);
 
             // First resume: a human approves (a durable task decision, applied by a worker loop in a later slice).
             var taskId = Engine.HumanTasks.HumanTasks.TaskIdFor(Guid.Parse(instanceId), "approve", 1);
@@ -139,15 +177,22 @@ public sealed class OtlpExportTests
         Assert.Equal(1L, triage[TelemetryAttributes.WorkflowVersion]);
 
         var draft = Assert.Single(firstActivities, s => (string?)s[TelemetryAttributes.NodeId] == "draft");
-        Assert.Equal(TestLlmAgent.Id, draft[TelemetryAttributes.AgentId]);
-        Assert.Equal("draft", draft[TelemetryAttributes.AgentStage]);
-        var chat = Assert.Single(spans, s => s.ParentSpanId == draft.SpanId && s.Name == $"chat {TestLlmAgent.Model}");
+        Assert.Equal(DrafterId, draft[TelemetryAttributes.AgentId]);
+        Assert.Equal("execute", draft[TelemetryAttributes.AgentStage]);
+        Assert.Equal("done", draft[TelemetryAttributes.OutcomePort]);
+        var chat = Assert.Single(spans, s => s.ParentSpanId == draft.SpanId && s.Name == $"chat {Model}");
+        Assert.Equal(first.TraceId, chat.TraceId);
         Assert.Equal(3, (int)chat.Span.Kind); // SPAN_KIND_CLIENT
         Assert.Equal("openai", chat[GenAiTelemetry.ProviderName]);
         Assert.Equal("openai", chat[GenAiTelemetry.System]);
-        Assert.Equal(TestLlmAgent.Model, chat[GenAiTelemetry.RequestModel]);
-        Assert.Equal((long)TestLlmAgent.InputTokens, chat[GenAiTelemetry.InputTokens]);
-        Assert.Equal((long)TestLlmAgent.OutputTokens, chat[GenAiTelemetry.OutputTokens]);
+        Assert.Equal(Model, chat[GenAiTelemetry.RequestModel]);
+        Assert.Equal(Model, chat[GenAiTelemetry.ResponseModel]); // the endpoint echoes the requested model
+        Assert.Equal(DrafterId, chat[GenAiTelemetry.AgentId]);
+        Assert.Equal(_workflowId, chat[TelemetryAttributes.WorkflowId]);
+        Assert.Equal("127.0.0.1", chat[GenAiTelemetry.ServerAddress]);
+        Assert.Equal((long)new Uri(llm.BaseUrl).Port, chat[GenAiTelemetry.ServerPort]);
+        Assert.Equal((long)PromptTokens, chat[GenAiTelemetry.InputTokens]);
+        Assert.Equal((long)CompletionTokens, chat[GenAiTelemetry.OutputTokens]);
 
         var approval = Assert.Single(firstActivities, s => s.Name == "activity approval");
         Assert.Equal("waiting", approval[TelemetryAttributes.ActivityStatus]);
@@ -182,7 +227,7 @@ public sealed class OtlpExportTests
         // Metrics, filtered to this test's workflow (other tests' engines share the process-wide meter).
         var metrics = receiver.Metrics.ToList();
         double Sum(string name, Func<Dictionary<string, object?>, bool>? where = null) => LastPoints(metrics, name)
-            .Where(p => (string?)p.Attributes.GetValueOrDefault(TelemetryAttributes.WorkflowId) == _workflowId || (string?)p.Attributes.GetValueOrDefault(TelemetryAttributes.AgentId) == TestLlmAgent.Id)
+            .Where(p => (string?)p.Attributes.GetValueOrDefault(TelemetryAttributes.WorkflowId) == _workflowId || (string?)p.Attributes.GetValueOrDefault(TelemetryAttributes.AgentId) == DrafterId)
             .Where(p => where?.Invoke(p.Attributes) ?? true).Sum(p => p.Value);
         ulong Count(string name, Func<Dictionary<string, object?>, bool> where) => LastPoints(metrics, name)
             .Where(p => (string?)p.Attributes.GetValueOrDefault(TelemetryAttributes.WorkflowId) == _workflowId && where(p.Attributes))
@@ -197,18 +242,20 @@ public sealed class OtlpExportTests
         Assert.Equal(1UL, Count("agentruntime.approval.latency", a => (string?)a[TelemetryAttributes.ApprovalDecision] == "approved" && (string?)a[TelemetryAttributes.NodeId] == "approve"));
         Assert.True(Count("agentruntime.claim.lag", _ => true) >= 1);
         Assert.Equal(0.95 + 0.72, Sum("agentruntime.agent.confidence", a => a.ContainsKey(TelemetryAttributes.WorkflowId)), 6);
-        Assert.Equal(TestLlmAgent.InputTokens, Sum("gen_ai.client.token.usage", a => (string?)a[GenAiTelemetry.TokenType] == "input"));
-        Assert.Equal(TestLlmAgent.OutputTokens, Sum("gen_ai.client.token.usage", a => (string?)a[GenAiTelemetry.TokenType] == "output"));
+        Assert.Equal(PromptTokens, Sum("gen_ai.client.token.usage", a => (string?)a[GenAiTelemetry.TokenType] == "input"));
+        Assert.Equal(CompletionTokens, Sum("gen_ai.client.token.usage", a => (string?)a[GenAiTelemetry.TokenType] == "output"));
         Assert.Contains(metrics, m => m.Name == "gen_ai.client.operation.duration");
         Assert.Contains(metrics, m => m.Name == "agentruntime.agent.cost" && m.Metric.Unit == "{USD}");
         Assert.Contains(metrics, m => m.Name == "agentruntime.queue.depth" && m.Points().Any());
         Assert.Contains(metrics, m => m.Name == "http.server.request.duration"); // ASP.NET Core's own meter
 
-        // Logs carry the trace and span of the work they describe.
-        var log = Assert.Single(receiver.Logs, l => l.Body.Contains("Drafting a reply", StringComparison.Ordinal) && l.Attributes.GetValueOrDefault("InstanceId") as string == instanceId);
+        // Logs carry the trace and span of the work they describe: the llm agent's line about its model call, in the chat span.
+        var log = Assert.Single(receiver.Logs, l => l.Body.Contains("answered", StringComparison.Ordinal) && l.Attributes.GetValueOrDefault("InstanceId") as string == instanceId);
         Assert.Equal(first.TraceId, log.TraceId);
         Assert.Equal(chat.SpanId, log.SpanId);
         Assert.Equal(instanceId, log.Attributes["InstanceId"]);
+        Assert.Equal(DrafterId, log.Attributes["AgentId"]);
+        Assert.Equal((long)PromptTokens, log.Attributes["InputTokens"]);
     }
 
     private static IEnumerable<ReceivedSpan> SlicesOf(OtlpReceiver receiver, string instanceId) =>

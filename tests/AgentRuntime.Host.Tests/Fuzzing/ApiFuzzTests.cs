@@ -19,6 +19,7 @@ namespace AgentRuntime.Host.Tests.Fuzzing;
 /// /workflows/{id}/instances, /instances/{id}/signals/{name}, /api-keys and GET /audit. Why: whatever a client sends,
 /// the answer is never a 5xx, and every rejection is a 4xx problem (application/problem+json) with a title or detail.
 /// </summary>
+[Collection(FuzzCollection.Name)]
 public sealed class ApiFuzzTests(ITestOutputHelper output)
 {
     private const string DemoWorkflow = """

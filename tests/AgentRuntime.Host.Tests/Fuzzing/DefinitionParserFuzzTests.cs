@@ -14,6 +14,7 @@ namespace AgentRuntime.Host.Tests.Fuzzing;
 /// parser on mutated valid samples. Why: definitions and expressions come from people and tools the host does not
 /// control; a hostile file must never crash the host — every rejection is a problem with a code and a message.
 /// </summary>
+[Collection(FuzzCollection.Name)]
 public sealed class DefinitionParserFuzzTests(ITestOutputHelper output)
 {
     private static readonly ActivityCatalog Catalog = ActivityCatalog.BuiltIn;
@@ -72,6 +73,7 @@ public sealed class DefinitionParserFuzzTests(ITestOutputHelper output)
 /// Fuzz tier: the expression language's parser, template parser and evaluator on mutated valid expressions (see also
 /// the language's own property tests in AgentRuntime.Definitions.Tests). Its own class so it runs beside the other fuzzers.
 /// </summary>
+[Collection(FuzzCollection.Name)]
 public sealed class ExpressionFuzzTests(ITestOutputHelper output)
 {
     private static readonly string[] ExpressionCorpus =

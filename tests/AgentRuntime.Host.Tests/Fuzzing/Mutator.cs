@@ -164,3 +164,13 @@ public sealed class Mutator(int seed)
 
     public static string Utf8Preview(byte[] b) => Preview(Encoding.UTF8.GetString(b));
 }
+
+/// <summary>
+/// The fuzzers saturate both cores for about a minute; run alone (after the parallel tests) they do not starve tests
+/// with timing expectations (e.g. telemetry export intervals), and their own figures are the machine's, not the mix's.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class FuzzCollection
+{
+    public const string Name = "Fuzzing (runs alone)";
+}

@@ -308,17 +308,20 @@ public sealed class BulkOperations
                 }
             }
         }
+        await tx.CommitAsync(ct);
+        // Completion is checked after the commit, not inside it: two hosts finishing the last two chunks at once would each
+        // still see the other's items as pending (READ COMMITTED) and neither would complete the operation. Checked after
+        // its own commit, the later of the two sees both.
         await using (var cmd = new NpgsqlCommand("""
             UPDATE bulk_operations o SET status = 'completed', completed_at = $2
              WHERE o.id = ANY($1) AND o.status = 'running'
                AND NOT EXISTS (SELECT 1 FROM bulk_operation_items b WHERE b.operation_id = o.id AND b.status = 'pending')
-            """, conn, tx))
+            """, conn))
         {
             cmd.Parameters.Add(InstanceStore.P(claimed.Select(c => c.OperationId).Distinct().ToArray()));
             cmd.Parameters.Add(InstanceStore.P(_clock.GetUtcNow()));
             await cmd.ExecuteNonQueryAsync(ct);
         }
-        await tx.CommitAsync(ct);
         return claimed.Count;
     }
 

@@ -41,7 +41,7 @@ internal static class BulkCommand
                 return ctx.Finish(submit, body => ctx.Out.WriteLine($"operation {Output.Text(body?["id"])}: {Output.Text(body?["total"])} instance(s)"));
 
             var id = Output.Text(submit.Body?["id"]);
-            var started = DateTimeOffset.UtcNow;
+            var started = System.Diagnostics.Stopwatch.StartNew();
             ApiResponse progress;
             while (true)
             {
@@ -55,7 +55,7 @@ internal static class BulkCommand
                 await Task.Delay(ctx.Env.PollInterval, ct);
             }
             ctx.Err.WriteLine();
-            var seconds = Math.Max((DateTimeOffset.UtcNow - started).TotalSeconds, 0.001);
+            var seconds = Math.Max(started.Elapsed.TotalSeconds, 0.001);
             var done = progress.Body;
             var failed = done?["failed"]?.GetValue<int>() ?? 0;
             var code = ctx.Finish(progress, b => Output.Fields(ctx.Out, b, ("operation", "id"), ("kind", "operation"), ("status", "status"), ("total", "total"),

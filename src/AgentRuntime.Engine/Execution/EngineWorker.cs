@@ -53,6 +53,7 @@ internal sealed class EngineWorker(EngineRunner runner, InstanceStore store, Lea
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
         var sw = Stopwatch.StartNew();
+        // Wall-clock on purpose: operators (and the scale-out test) line this log up with PostgreSQL's now() in lease columns.
         var began = DateTimeOffset.UtcNow;
         var inFlight = leases.Snapshot().Count;
         if (options.RunWorkers)

@@ -1,4 +1,5 @@
 import type { ProblemDetails } from '../model/types';
+import { authHeaders, loadSession } from '../model/session';
 
 /** An HTTP error from the host, carrying its RFC 9457 problem details when it sent them. */
 export class ApiError extends Error {
@@ -48,7 +49,8 @@ export async function getJson<T>(path: string, init: { signal?: AbortSignal; fet
   const doFetch = init.fetch ?? fetch;
   let response: Response;
   try {
-    response = await doFetch(path, { headers: { accept: 'application/json' }, signal: init.signal });
+    const session = loadSession(typeof localStorage === 'undefined' ? undefined : localStorage);
+    response = await doFetch(path, { headers: { accept: 'application/json', ...authHeaders(session) }, signal: init.signal });
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') throw e;
     throw new ApiError(0, { title: 'The host cannot be reached', detail: e instanceof Error ? e.message : String(e) });

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../api/endpoints';
 import type { Route } from '../model/routes';
 import { hrefFor } from '../model/routes';
+import { SignIn } from './SignIn';
 
 const HEALTH_INTERVAL_MS = 15_000;
 
@@ -52,6 +53,7 @@ export function Header({ route }: { route: Route }) {
           </li>
         </ul>
       </nav>
+      <SignIn />
       <HealthIndicator />
     </header>
   );

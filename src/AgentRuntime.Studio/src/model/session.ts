@@ -1,0 +1,53 @@
+// Who the Studio acts as. Framework-free: the React layer stores it, the API client turns it into headers.
+
+/** The host's sign-in configuration (`GET /api/v1/auth/config`). */
+export interface AuthConfig {
+  mode: string;
+  apiKeys?: boolean;
+  development?: { userHeader: string; rolesHeader: string; users: { name: string; roles: string[]; description?: string }[] } | null;
+}
+
+/** A development user (development mode only) or a service API key. */
+export type Session = { kind: 'development'; user: string } | { kind: 'api-key'; key: string };
+
+const STORAGE_KEY = 'agentruntime.session';
+
+/** Minimal storage the session is kept in (window.localStorage in the browser, a map in tests). */
+export interface SessionStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+export function loadSession(storage: SessionStorage | undefined): Session | null {
+  const raw = storage?.getItem(STORAGE_KEY);
+  if (!raw) return null;
+  try {
+    const s = JSON.parse(raw) as Partial<Session>;
+    if (s.kind === 'development' && typeof (s as { user?: unknown }).user === 'string') return { kind: 'development', user: (s as { user: string }).user };
+    if (s.kind === 'api-key' && typeof (s as { key?: unknown }).key === 'string') return { kind: 'api-key', key: (s as { key: string }).key };
+  } catch {
+    // a damaged entry counts as signed out
+  }
+  return null;
+}
+
+export function saveSession(storage: SessionStorage | undefined, session: Session | null): void {
+  if (!storage) return;
+  if (session) storage.setItem(STORAGE_KEY, JSON.stringify(session));
+  else storage.removeItem(STORAGE_KEY);
+}
+
+/** The request headers that sign a request in as `session`. The host derives roles for development users itself. */
+export function authHeaders(session: Session | null): Record<string, string> {
+  if (!session) return {};
+  return session.kind === 'development' ? { 'X-Dev-User': session.user } : { 'X-Api-Key': session.key };
+}
+
+/** A short label for the header: the user's name, or the API key's prefix only (never the secret). */
+export function describeSession(session: Session | null): string {
+  if (!session) return 'signed out';
+  if (session.kind === 'development') return session.user;
+  const parts = session.key.split('_');
+  return parts.length >= 2 ? `API key ${parts[0]}_${parts[1]}` : 'API key';
+}

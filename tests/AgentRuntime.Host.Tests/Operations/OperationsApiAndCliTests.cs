@@ -40,7 +40,10 @@ public sealed class OperationsApiAndCliTests
         return factory;
     }
 
-    private static (int Exit, string Out, string Err) Cli(HostFactory factory, params string[] args)
+    private static (int Exit, string Out, string Err) Cli(HostFactory factory, params string[] args) =>
+        CliAs(factory, "olivia", "ops", args);
+
+    private static (int Exit, string Out, string Err) CliAs(HostFactory factory, string user, string roles, params string[] args)
     {
         var env = new CliEnvironment
         {
@@ -51,7 +54,7 @@ public sealed class OperationsApiAndCliTests
         };
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exit = AgentRuntime.Cli.Program.Run([.. args, "--user", "olivia", "--roles", "ops"], output, error, env);
+        var exit = AgentRuntime.Cli.Program.Run([.. args, "--user", user, "--roles", roles], output, error, env);
         return (exit, output.ToString(), error.ToString());
     }
 
@@ -135,5 +138,58 @@ public sealed class OperationsApiAndCliTests
         var exit = AgentRuntime.Cli.Program.Run(["workflows", "list", "--url", "http://127.0.0.1:9"], output, error,
             new CliEnvironment { GetVariable = _ => null, ConfigPath = "/nonexistent/agentrt.json", Timeout = TimeSpan.FromSeconds(5) });
         Assert.Equal(ExitCodes.Unreachable, exit);
+    }
+
+    [Fact]
+    public async Task The_cli_publishes_rolls_back_exports_the_audit_trail_and_reports_not_found_and_refusals()
+    {
+        await using var factory = await StartAsync("cli-publish");
+        using var client = factory.CreateClient();
+        var dir = Directory.CreateTempSubdirectory("agentrt-cli-").FullName;
+        try
+        {
+            var sample = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Workflows, "customer-refund.yaml"));
+            var v1 = Path.Combine(dir, "customer-refund.yaml");
+            await File.WriteAllTextAsync(v1, sample);
+
+            // publish: a new version, then the same file again (unchanged: no new version), both exit 0.
+            var first = CliAs(factory, "dana", "designer", "publish", v1);
+            Assert.True(first.Exit == ExitCodes.Ok, first.Out + first.Err);
+            Assert.Equal(ExitCodes.Ok, CliAs(factory, "dana", "designer", "publish", v1).Exit);
+            var v2 = Path.Combine(dir, "customer-refund-v2.yaml");
+            await File.WriteAllTextAsync(v2, sample.Replace("name: Customer refund", "name: Customer refund (v2)", StringComparison.Ordinal));
+            Assert.Equal(ExitCodes.Ok, CliAs(factory, "dana", "designer", "publish", v2).Exit);
+            var detail = (await client.GetFromJsonAsync<JsonObject>("/api/v1/workflows/customer-refund"))!;
+            Assert.Equal(2, (int)detail["latestVersion"]!);
+
+            // A definition with an error is refused (exit 1) and nothing is stored; a wrong role is an auth failure (exit 4).
+            var broken = Path.Combine(dir, "broken.yaml");
+            await File.WriteAllTextAsync(broken, sample.Replace("to: refund_failed", "to: nowhere", StringComparison.Ordinal));
+            var refused = CliAs(factory, "dana", "designer", "publish", broken);
+            Assert.Equal(ExitCodes.Failed, refused.Exit);
+            Assert.Contains("nowhere", refused.Out + refused.Err, StringComparison.Ordinal);
+            Assert.Equal(ExitCodes.Auth, CliAs(factory, "rita", "reviewer", "publish", v2).Exit);
+
+            // rollback definition: version 1 comes back as version 3, published.
+            var rollback = Cli(factory, "rollback", "definition", "customer-refund", "--to-version", "1", "--reason", "v2 misroutes refunds");
+            Assert.True(rollback.Exit == ExitCodes.Ok, rollback.Out + rollback.Err);
+            detail = (await client.GetFromJsonAsync<JsonObject>("/api/v1/workflows/customer-refund"))!;
+            Assert.Equal((3, 3), ((int)detail["latestVersion"]!, (int)detail["publishedVersion"]!));
+
+            // audit export: JSON lines that include the publishes made above, by the acting user.
+            var export = Cli(factory, "audit", "export");
+            Assert.Equal(ExitCodes.Ok, export.Exit);
+            var entries = export.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+            Assert.Contains(entries, e => (string?)e["action"] == "workflow.published" && (string?)e["actor"] == "dana");
+
+            // Not found is exit 3, for tasks and agents alike; listing tasks works.
+            Assert.Equal(ExitCodes.NotFound, CliAs(factory, "alice", "approver", "tasks", "approve", Guid.NewGuid().ToString()).Exit);
+            Assert.Equal(ExitCodes.NotFound, Cli(factory, "agents", "show", "no-such-agent").Exit);
+            Assert.Equal(ExitCodes.Ok, CliAs(factory, "alice", "approver", "tasks", "list", "--mine").Exit);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }

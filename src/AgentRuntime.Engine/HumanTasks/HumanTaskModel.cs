@@ -78,10 +78,43 @@ public sealed record HumanTaskRequest
     public string? SubjectId { get; init; }
 }
 
-/// <summary>The person acting on a task: their name and roles (groups count as roles).</summary>
+/// <summary>
+/// The person acting on a task: their name (recorded as claimant and decider) and roles (groups count as roles), plus
+/// <see cref="Aliases"/>: the other identifiers the same person goes by (e-mail, user name, subject). A task's assignee,
+/// excluded users, starter and editors are compared with all of them (<see cref="Is"/>), so an owner named by e-mail in a
+/// definition is the person who signs in with that e-mail.
+/// </summary>
 public sealed record TaskActor(string Name, IReadOnlyCollection<string> Roles)
 {
+    /// <summary>Other identifiers of this person (the host fills them from the identity's claims). Empty: the name only.</summary>
+    public IReadOnlyCollection<string> Aliases { get; init; } = [];
+
     public bool HasAny(IEnumerable<string> roles) => roles.Any(r => Roles.Contains(r, StringComparer.Ordinal));
+
+    /// <summary>Whether <paramref name="recorded"/> (an assignee, starter, editor, excluded user) denotes this person, by <see cref="PersonNames.Same"/>.</summary>
+    public bool Is(string? recorded) =>
+        !string.IsNullOrWhiteSpace(recorded) && (PersonNames.Same(Name, recorded) || Aliases.Any(a => PersonNames.Same(a, recorded)));
+
+    /// <summary>Every identifier, exactly as given (for SQL <c>= ANY</c>).</summary>
+    internal string[] ExactNames => [.. new[] { Name }.Concat(Aliases).Where(a => !string.IsNullOrWhiteSpace(a)).Select(a => a.Trim()).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>The e-mail identifiers in lower case (for SQL <c>lower(x) = ANY</c>).</summary>
+    internal string[] LowerEmails => [.. ExactNames.Where(PersonNames.IsEmail).Select(a => a.ToLowerInvariant()).Distinct(StringComparer.Ordinal)];
+}
+
+/// <summary>How two recorded identifiers of people are compared: e-mail addresses case-insensitively (they are, in practice,
+/// everywhere), everything else (user names, subjects) exactly. Surrounding white space never counts.</summary>
+public static class PersonNames
+{
+    public static bool IsEmail(string value) => value.Contains('@', StringComparison.Ordinal);
+
+    public static bool Same(string? a, string? b)
+    {
+        if (string.IsNullOrWhiteSpace(a) || string.IsNullOrWhiteSpace(b)) return false;
+        a = a.Trim();
+        b = b.Trim();
+        return IsEmail(a) && IsEmail(b) ? string.Equals(a, b, StringComparison.OrdinalIgnoreCase) : string.Equals(a, b, StringComparison.Ordinal);
+    }
 }
 
 /// <summary>A task as the inbox and the API show it.</summary>
@@ -121,7 +154,12 @@ public sealed record HumanTaskView(
     string? DecidedBy,
     DateTimeOffset? DecidedAt,
     JsonNode? Result,
-    string? Comment);
+    string? Comment)
+{
+    /// <summary>The workflow owner (id, e-mail or name as recorded): who receives an escalation without a role, and the only
+    /// person who may decide a promotion sign-off, whoever it is reassigned to.</summary>
+    public string? Owner { get; init; }
+}
 
 /// <summary>One entry of a task's history.</summary>
 public sealed record HumanTaskEventView(long Id, string Kind, string Actor, int Revision, JsonNode? Data, DateTimeOffset At);
@@ -158,8 +196,12 @@ public sealed record TaskOperationResult(
 }
 
 /// <summary>Filters for <see cref="HumanTaskService.ListAsync"/>.</summary>
-/// <param name="For">Only tasks this actor may act on: assigned to them, claimed by them, or offered to one of their roles/groups (and they are not excluded).</param>
-public sealed record HumanTaskQuery(TaskActor? For = null, IReadOnlyList<string>? States = null, Guid? InstanceId = null, string? Kind = null, int Limit = 100);
+/// <param name="For">Only tasks this actor may act on now: assigned to them, claimed by them, or offered to one of their roles/groups
+/// (and they are not excluded, and nobody else claimed it).</param>
+/// <param name="VisibleTo">Only tasks that concern this actor: ones they are a candidate for (even if someone else claimed them),
+/// or that they requested (started the instance or the promotion), edited, claimed or decided.</param>
+public sealed record HumanTaskQuery(TaskActor? For = null, IReadOnlyList<string>? States = null, Guid? InstanceId = null, string? Kind = null, int Limit = 100,
+    TaskActor? VisibleTo = null);
 
 /// <summary>
 /// Reacts to the decision on tasks of one <see cref="Kind"/> inside the same transaction as the decision (e.g. a promotion

@@ -61,18 +61,30 @@ public sealed class HumanTaskService
             SELECT {HumanTaskSql.Columns} FROM human_tasks
              WHERE ($1::text[] IS NULL OR state = ANY($1)) AND ($2::uuid IS NULL OR instance_id = $2) AND ($3::text IS NULL OR kind = $3)
                AND ($4::text IS NULL OR (
-                     NOT ($4 = ANY(excluded_users)) AND (claimed_by IS NULL OR claimed_by = $4)
-                     AND (assignee = $4 OR claimed_by = $4 OR roles && $5 OR candidate_groups && $5
+                     NOT (excluded_users && $7 OR EXISTS (SELECT 1 FROM unnest(excluded_users) x WHERE lower(x) = ANY($8)))
+                     AND (claimed_by IS NULL OR claimed_by = $4)
+                     AND (assignee = ANY($7) OR lower(assignee) = ANY($8) OR claimed_by = $4 OR roles && $5 OR candidate_groups && $5
                           OR (assignee IS NULL AND cardinality(roles) = 0 AND cardinality(candidate_groups) = 0))))
+               AND ($9::text IS NULL OR (
+                     (NOT (excluded_users && $7 OR EXISTS (SELECT 1 FROM unnest(excluded_users) x WHERE lower(x) = ANY($8)))
+                      AND (assignee = ANY($7) OR lower(assignee) = ANY($8) OR roles && $5 OR candidate_groups && $5
+                           OR (assignee IS NULL AND cardinality(roles) = 0 AND cardinality(candidate_groups) = 0)))
+                     OR started_by = ANY($7) OR lower(started_by) = ANY($8) OR editors && $7
+                     OR EXISTS (SELECT 1 FROM unnest(editors) x WHERE lower(x) = ANY($8))
+                     OR claimed_by = $9 OR decided_by = $9))
              ORDER BY CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, due_at NULLS LAST, created_at, id
              LIMIT $6
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = query.States is { Count: > 0 } s ? s.ToArray() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)query.InstanceId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         cmd.Parameters.Add(InstanceStore.NullableText(query.Kind));
+        var person = query.For ?? query.VisibleTo; // both given: the same person (the caller)
         cmd.Parameters.Add(InstanceStore.NullableText(query.For?.Name));
-        cmd.Parameters.Add(HumanTaskSql.TextArray(query.For?.Roles ?? []));
+        cmd.Parameters.Add(HumanTaskSql.TextArray(person?.Roles ?? []));
         cmd.Parameters.Add(InstanceStore.P(Math.Clamp(query.Limit, 1, 500)));
+        cmd.Parameters.Add(HumanTaskSql.TextArray(person?.ExactNames ?? []));
+        cmd.Parameters.Add(HumanTaskSql.TextArray(person?.LowerEmails ?? []));
+        cmd.Parameters.Add(InstanceStore.NullableText(query.VisibleTo?.Name));
         var list = new List<HumanTaskView>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) list.Add(HumanTaskSql.Read(reader).ToView());
@@ -183,10 +195,10 @@ public sealed class HumanTaskService
             if (t.ClaimedBy != actor.Name && CandidateRefusal(t, actor) is { } refusal) return refusal;
             if (completion.Outcome == HumanTaskOutcomes.Approved && !t.AllowSelfApproval)
             {
-                if (t.StartedBy is not null && t.StartedBy == actor.Name)
+                if (actor.Is(t.StartedBy))
                     return Refuse(TaskOperationStatus.Forbidden, "segregation-of-duties",
                         $"{actor.Name} started this instance and cannot also approve it (segregation of duties; the definition does not set allowSelfApproval).");
-                if (t.Editors.Contains(actor.Name, StringComparer.Ordinal))
+                if (t.Editors.Any(actor.Is))
                     return Refuse(TaskOperationStatus.Forbidden, "segregation-of-duties",
                         $"{actor.Name} edited the data under review and cannot also approve it (segregation of duties; the definition does not set allowSelfApproval).");
             }
@@ -347,10 +359,10 @@ public sealed class HumanTaskService
 
     private static TaskOperationResult? CandidateRefusal(TaskRow t, TaskActor actor)
     {
-        if (t.ExcludedUsers.Contains(actor.Name, StringComparer.Ordinal))
+        if (t.ExcludedUsers.Any(actor.Is))
             return Refuse(TaskOperationStatus.Forbidden, "excluded", $"{actor.Name} is excluded from this task.");
         var open = t.Assignee is null && t.Roles.Length == 0 && t.CandidateGroups.Length == 0;
-        if (open || t.Assignee == actor.Name || actor.HasAny(t.Roles) || actor.HasAny(t.CandidateGroups)) return null;
+        if (open || actor.Is(t.Assignee) || actor.HasAny(t.Roles) || actor.HasAny(t.CandidateGroups)) return null;
         var offered = new List<string>();
         if (t.Assignee is not null) offered.Add($"user {t.Assignee}");
         if (t.Roles.Length > 0) offered.Add($"role {string.Join("/", t.Roles)}");

@@ -60,7 +60,7 @@ internal sealed class TaskRow
         Id, Kind, State, Revision, Title, Instructions, Data?.DeepClone(), Form?.DeepClone().AsObject(), Assignee, Roles, CandidateGroups,
         ExcludedUsers, Priority, ClaimedBy, InstanceId, WorkflowId, Version, NodeId, SubjectType, SubjectId, StartedBy, Editors,
         AllowSelfApproval, EscalateTo, CreatedAt, UpdatedAt, DueAt, RemindAt, RemindedAt, EscalatedAt, TimeoutAt, Outcome, DecidedBy,
-        DecidedAt, Result?.DeepClone(), Comment);
+        DecidedAt, Result?.DeepClone(), Comment) { Owner = Owner };
 
     /// <summary>
     /// The next SLA step still to take: the reminder (if before the due date and not sent), the escalation at the due date,

@@ -54,6 +54,12 @@ public static class IdentitySetup
                 services.AddHostedService<DevelopmentIdentityWarning>();
                 break;
             case AuthMode.Oidc:
+                _ = options.Jwt.ParsedRoleMap(); // a malformed entry stops the host here, not at the first sign-in
+                if (!string.IsNullOrWhiteSpace(options.Studio.ClientId) &&
+                    !(Uri.TryCreate(options.Jwt.Authority, UriKind.Absolute, out var authority) && authority.Scheme is "https" or "http"))
+                    throw new InvalidOperationException(
+                        "Auth:Studio:ClientId is set, so the Studio signs in with your OIDC provider, but Auth:Jwt:Authority is not an absolute " +
+                        "http(s) URL: set it to the provider's issuer URL (its discovery document is read from {Authority}/.well-known/openid-configuration).");
                 services.AddHttpClient(nameof(JwtValidator), c => c.Timeout = TimeSpan.FromSeconds(10));
                 services.AddSingleton<JwtValidator>();
                 auth.AddScheme<AuthenticationSchemeOptions, JwtAuthenticationHandler>(JwtAuthenticationHandler.SchemeName, null);

@@ -22,6 +22,9 @@ public sealed class AuthOptions
 
     public ApiKeyOptions ApiKeys { get; set; } = new();
 
+    /// <summary>How the Studio signs people in with the OIDC provider (section <c>Auth:Studio</c>); public values only.</summary>
+    public StudioSignInOptions Studio { get; set; } = new();
+
     internal AuthMode ParsedMode => Mode?.Trim().ToLowerInvariant() switch
     {
         null or "" or "none" => AuthMode.None,
@@ -64,8 +67,21 @@ public sealed class JwtOptions
     /// </summary>
     public List<string> SigningKeys { get; set; } = [];
 
-    /// <summary>Claim holding the user's roles (a string or an array). Default <c>roles</c>.</summary>
+    /// <summary>
+    /// Where the user's roles are in the token: one or more comma-separated claim paths, each a top-level claim
+    /// (<c>roles</c>, <c>groups</c>) or a dotted path into nested objects (Keycloak: <c>realm_access.roles</c>,
+    /// <c>resource_access.agentruntime.roles</c>). The value may be a string (space-separated roles), an array of strings,
+    /// or absent (no roles from that path). Default <c>roles</c>. A role is then mapped by <see cref="RoleMap"/>.
+    /// </summary>
     public string RoleClaim { get; set; } = "roles";
+
+    /// <summary>
+    /// Provider role/group names mapped to the product's roles, each entry <c>providerName=role[,role…]</c>
+    /// (e.g. <c>/agentruntime/approvers=approver</c>, <c>AR.Admins=admin,ops</c>); names are compared exactly. A mapped
+    /// name grants the roles it maps to; a name with no entry is kept as it is (so it counts only if it is named like a
+    /// product role, or as a candidate group of a task). Empty: every name is kept as it is.
+    /// </summary>
+    public List<string> RoleMap { get; set; } = [];
 
     /// <summary>Claims tried in order for the display/audit name. Default <c>preferred_username</c>, <c>email</c>, <c>name</c>, <c>sub</c>.</summary>
     public List<string> NameClaims { get; set; } = [];
@@ -75,8 +91,49 @@ public sealed class JwtOptions
 
     internal IReadOnlyList<string> EffectiveNameClaims => NameClaims.Count > 0 ? NameClaims : ["preferred_username", "email", "name", "sub"];
 
+    internal IReadOnlyList<string> RoleClaimPaths =>
+        RoleClaim.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>Parsed <see cref="RoleMap"/>; throws (the host does not start) on an entry without <c>=</c> or roles.</summary>
+    internal IReadOnlyDictionary<string, string[]> ParsedRoleMap()
+    {
+        var map = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var entry in RoleMap)
+        {
+            var at = entry.LastIndexOf('=');
+            var from = at > 0 ? entry[..at].Trim() : "";
+            var to = at > 0 ? entry[(at + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
+            if (from.Length == 0 || to.Length == 0)
+                throw new InvalidOperationException(
+                    $"Auth:Jwt:RoleMap entry '{entry}' is not 'providerName=role[,role…]' (e.g. '/agentruntime/approvers=approver').");
+            map[from] = map.TryGetValue(from, out var existing) ? [.. existing, .. to] : to;
+        }
+        return map;
+    }
+
     internal IReadOnlyList<string> Audiences =>
         (Audience ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
+
+/// <summary>
+/// The Studio's OIDC sign-in (section <c>Auth:Studio</c>): Authorization Code with PKCE, a public client (no secret) in the
+/// browser, against <see cref="JwtOptions.Authority"/>. Everything here is public: <c>GET /api/v1/auth/config</c> hands it to
+/// the Studio, and the Studio's content security policy allows connecting to the authority's origin.
+/// </summary>
+public sealed class StudioSignInOptions
+{
+    /// <summary>The Studio's client id at the provider (a public client allowed to redirect to the host's own URL). Unset: no
+    /// Studio sign-in with the provider (API clients still bring their own tokens).</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>Scopes the Studio asks for, space-separated. Default <c>openid profile email</c>.</summary>
+    public string? Scopes { get; set; }
+
+    /// <summary>The <c>audience</c>/<c>resource</c> parameter some providers need to issue a token for this API (Auth0, ADFS);
+    /// unset: none is sent (Keycloak, Entra ID use scopes instead).</summary>
+    public string? Audience { get; set; }
+
+    internal string EffectiveScopes => string.IsNullOrWhiteSpace(Scopes) ? "openid profile email" : Scopes.Trim();
 }
 
 /// <summary>Development sign-in (section <c>Auth:Development</c>).</summary>

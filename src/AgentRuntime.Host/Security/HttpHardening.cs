@@ -14,7 +14,9 @@ public sealed class HardeningOptions
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>The Studio's content security policy. The default allows the built Vite app (own scripts and styles)
-    /// and React Flow's inline styles, nothing from elsewhere.</summary>
+    /// and React Flow's inline styles, nothing from elsewhere. When the Studio signs in with an OIDC provider
+    /// (<c>Auth:Mode=Oidc</c> with <c>Auth:Studio:ClientId</c>), the authority's origin is added to <c>connect-src</c> (discovery
+    /// document and token endpoint), and nothing else.</summary>
     public string StudioContentSecurityPolicy { get; set; } =
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; " +
         "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
@@ -98,7 +100,14 @@ public static class HttpHardening
     /// <summary>Headers and body limits. Place first in the pipeline.</summary>
     public static IApplicationBuilder UseAgentRuntimeHardening(this IApplicationBuilder app)
     {
-        var options = app.ApplicationServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<HardeningOptions>>().Value;
+        var configured = app.ApplicationServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<HardeningOptions>>().Value;
+        var auth = app.ApplicationServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value;
+        var options = new HardeningOptions
+        {
+            MaxRequestBodyBytes = configured.MaxRequestBodyBytes,
+            ApiContentSecurityPolicy = configured.ApiContentSecurityPolicy,
+            StudioContentSecurityPolicy = StudioPolicy(configured.StudioContentSecurityPolicy, auth),
+        };
         return app.Use(async (context, next) =>
         {
             context.Response.OnStarting(() =>
@@ -119,6 +128,24 @@ public static class HttpHardening
             else if (feature is null && context.Request.ContentLength is null) context.Request.Body = new LimitedReadStream(context.Request.Body, max);
             await next(context);
         });
+    }
+
+    /// <summary>
+    /// The Studio's policy with the OIDC authority's origin (scheme://host[:port], nothing more) added to <c>connect-src</c>
+    /// when the Studio signs in with the provider: the browser fetches the discovery document and exchanges the code at the
+    /// token endpoint. Without a <c>connect-src</c> directive one is added (<c>'self'</c> plus the origin).
+    /// </summary>
+    internal static string StudioPolicy(string policy, AuthOptions auth)
+    {
+        if (auth.ParsedMode != AuthMode.Oidc || string.IsNullOrWhiteSpace(auth.Studio.ClientId)) return policy;
+        if (!Uri.TryCreate(auth.Jwt.Authority, UriKind.Absolute, out var authority)) return policy;
+        var origin = authority.GetLeftPart(UriPartial.Authority);
+        var directives = policy.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        var index = directives.FindIndex(d => d.Equals("connect-src", StringComparison.OrdinalIgnoreCase) ||
+                                              d.StartsWith("connect-src ", StringComparison.OrdinalIgnoreCase));
+        if (index < 0) directives.Add($"connect-src 'self' {origin}");
+        else if (!directives[index].Split(' ').Contains(origin, StringComparer.OrdinalIgnoreCase)) directives[index] += " " + origin;
+        return string.Join("; ", directives);
     }
 
     private static void AddHeaders(HttpContext context, HardeningOptions options)

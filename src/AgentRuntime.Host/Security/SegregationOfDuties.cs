@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using AgentRuntime.Engine.HumanTasks;
 using AgentRuntime.Host.Identity;
 using AgentRuntime.Host.Problems;
 
@@ -7,41 +8,59 @@ namespace AgentRuntime.Host.Security;
 /// <summary>A workflow's named owner as stored (definition <c>owner: {name, email, id}</c>).</summary>
 public sealed record OwnerRef(string? Name, string? Email, string? Id = null);
 
-/// <summary>Decides whether the signed-in person is a workflow's named owner.</summary>
+/// <summary>Decides whether the signed-in person is a workflow's named owner (or any other recorded person).</summary>
 public interface IOwnerMatcher
 {
+    /// <summary>Whether <paramref name="principal"/> is the owner named in a definition (<c>owner: {name, email, id}</c>).</summary>
     bool IsOwner(ClaimsPrincipal principal, OwnerRef owner);
+
+    /// <summary>
+    /// Whether <paramref name="principal"/> is the person recorded as <paramref name="recorded"/> — one identifier as tasks store
+    /// a sign-off's owner or an assignee: an e-mail address, a user name or a subject id.
+    /// </summary>
+    bool Matches(ClaimsPrincipal principal, string? recorded);
+
+    /// <summary>Every identifier the person goes by: the recorded name, e-mail, <c>preferred_username</c>, subject.</summary>
+    IReadOnlyList<string> IdentifiersOf(ClaimsPrincipal principal);
 }
 
 /// <summary>
-/// Matches an owner to an identity: the owner's <c>email</c> against the identity's email claim (or a user name that is
-/// an email), the owner's <c>id</c> against the subject / user name; both case-insensitive, exact. The owner's display
-/// <c>name</c> alone never matches — two people can share a name — except in development mode, where seeded users have
-/// no other identifier. Service accounts (API keys) are never owners: sign-off is a person's act.
+/// Matches an owner to an identity. The identity's identifiers are its name as the host records it, its e-mail
+/// (<c>email</c>), user name (<c>preferred_username</c>) and subject (<c>sub</c>); an owner's <c>email</c> or <c>id</c>
+/// (user name or subject) matches any of them — e-mail addresses case-insensitively, the rest exactly
+/// (<see cref="PersonNames.Same"/>). The owner's display <c>name</c> alone never matches — two people can share a name —
+/// except in development mode, where seeded users have no other identifier. Service accounts (API keys) are never
+/// owners: sign-off is a person's act.
 /// </summary>
 internal sealed class OwnerMatcher : IOwnerMatcher
 {
+    private static readonly string[] IdentifierClaims =
+        [ClaimTypes.Name, ClaimTypes.Email, "email", "preferred_username", ClaimTypes.NameIdentifier, "sub"];
+
     public bool IsOwner(ClaimsPrincipal principal, OwnerRef owner)
     {
-        if (principal.Identity?.IsAuthenticated != true) return false;
-        var scheme = principal.Identity.AuthenticationType;
-        if (scheme == ApiKeys.ApiKeyAuthenticationHandler.SchemeName) return false;
-
-        var ids = Identifiers(principal).ToList();
-        if (!string.IsNullOrWhiteSpace(owner.Email) && ids.Contains(owner.Email.Trim(), StringComparer.OrdinalIgnoreCase)) return true;
-        if (!string.IsNullOrWhiteSpace(owner.Id) && ids.Contains(owner.Id.Trim(), StringComparer.OrdinalIgnoreCase)) return true;
-        return scheme == DevelopmentAuthenticationHandler.SchemeName
+        if (!IsPerson(principal)) return false;
+        if (Matches(principal, owner.Email) || Matches(principal, owner.Id)) return true;
+        return principal.Identity!.AuthenticationType == DevelopmentAuthenticationHandler.SchemeName
                && string.IsNullOrWhiteSpace(owner.Email) && string.IsNullOrWhiteSpace(owner.Id)
                && !string.IsNullOrWhiteSpace(owner.Name)
                && string.Equals(owner.Name.Trim(), principal.Identity.Name, StringComparison.OrdinalIgnoreCase);
     }
 
-    private static IEnumerable<string> Identifiers(ClaimsPrincipal p)
+    public bool Matches(ClaimsPrincipal principal, string? recorded) =>
+        IsPerson(principal) && !string.IsNullOrWhiteSpace(recorded) && IdentifiersOf(principal).Any(id => PersonNames.Same(id, recorded));
+
+    public IReadOnlyList<string> IdentifiersOf(ClaimsPrincipal principal)
     {
-        foreach (var type in new[] { ClaimTypes.Email, "email", ClaimTypes.NameIdentifier, "sub", "preferred_username", ClaimTypes.Name })
-        foreach (var c in p.FindAll(type))
-            if (!string.IsNullOrWhiteSpace(c.Value)) yield return c.Value.Trim();
+        var ids = new List<string>();
+        foreach (var type in IdentifierClaims)
+        foreach (var c in principal.FindAll(type))
+            if (!string.IsNullOrWhiteSpace(c.Value) && !ids.Contains(c.Value.Trim(), StringComparer.Ordinal)) ids.Add(c.Value.Trim());
+        return ids;
     }
+
+    private static bool IsPerson(ClaimsPrincipal principal) =>
+        principal.Identity?.IsAuthenticated == true && principal.Identity.AuthenticationType != ApiKeys.ApiKeyAuthenticationHandler.SchemeName;
 }
 
 /// <summary>The outcome of a segregation-of-duties check: allowed, or refused with a stable code and a reason for the person.</summary>
@@ -97,6 +116,18 @@ public sealed class SegregationOfDuties(IOwnerMatcher owners)
             return new(false, NotTheOwner,
                 $"Only the workflow's owner ({owner.Name ?? owner.Email ?? owner.Id}{(owner.Email is not null && owner.Name is not null ? $" <{owner.Email}>" : "")}) can sign off; {actor.Name} is not.");
         return DutyDecision.Allow;
+    }
+
+    /// <summary>
+    /// May <paramref name="actor"/> sign off a promotion whose task names <paramref name="recordedOwner"/> (the owner's id, e-mail or,
+    /// without either, name, as the promotion recorded it)? The same rule as <see cref="CanSignOff(ICurrentActor, OwnerRef)"/>: an
+    /// identifier matches any of the person's; a bare name only in development mode.
+    /// </summary>
+    public DutyDecision CanSignOff(ICurrentActor actor, string? recordedOwner)
+    {
+        if (string.IsNullOrWhiteSpace(recordedOwner)) return CanSignOff(actor, new OwnerRef(null, null));
+        var owner = recordedOwner.Trim();
+        return CanSignOff(actor, PersonNames.IsEmail(owner) ? new OwnerRef(null, owner) : new OwnerRef(owner, null, owner));
     }
 
     /// <summary>Whether a recorded actor name denotes the signed-in person (any of their identifiers).</summary>

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AgentRuntime.Engine.Governance.Promotions;
 using AgentRuntime.Engine.HumanTasks;
 using AgentRuntime.Host.Identity;
 using AgentRuntime.Host.Instances;
@@ -22,7 +23,11 @@ public static class TasksApi
         // Acting on a task needs only a signed-in person: the task service decides who is a candidate (assignee, roles, groups
         // that need not be one of the six roles) and enforces segregation of duties. Reading a task by id needs a reader role.
         var tasks = app.MapGroup("/api/v1/tasks").WithTags("Tasks");
-        tasks.MapGet("", ListAsync).RequireAuthorization(Policies.Authenticated).WithSummary("Tasks, most urgent first. assignee=me: assigned to me or my roles/groups and not excluded; state: comma-separated states.");
+        tasks.MapGet("", ListAsync).RequireAuthorization(Policies.Authenticated).WithSummary(
+            "Tasks, most urgent first; state: comma-separated states. assignee=me: the tasks I may act on now (assigned to me under any of " +
+            "my identifiers, or to my roles/groups; not excluded; not claimed by someone else). Without assignee: admins and ops see every " +
+            "task (oversight); everyone else sees the tasks that concern them — ones they are a candidate for (even if claimed by someone " +
+            "else), and ones they requested, edited, claimed or decided — never other people's work.");
         tasks.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.Reader);
         tasks.MapGet("/{id:guid}/history", HistoryAsync).RequireAuthorization(Policies.Reader);
         tasks.MapPost("/{id:guid}/claim", ClaimAsync).RequireAuthorization(Policies.Authenticated).WithSummary("Body: {expectedRevision, operationId}.");
@@ -33,7 +38,10 @@ public static class TasksApi
         return app;
     }
 
-    private static async Task<IResult> ListAsync(HumanTaskService service, ICurrentActor actor, string? assignee, string? state, Guid? instanceId, int? limit, CancellationToken ct)
+    /// <summary>Roles that oversee all human work and so list every task.</summary>
+    internal static readonly string[] SeeAllTasks = [Roles.Admin, Roles.Ops];
+
+    private static async Task<IResult> ListAsync(HumanTaskService service, ICurrentActor actor, IOwnerMatcher people, string? assignee, string? state, Guid? instanceId, int? limit, CancellationToken ct)
     {
         var states = state?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (states?.FirstOrDefault(s => !HumanTaskStates.All.Contains(s)) is { } unknown)
@@ -41,15 +49,13 @@ public static class TasksApi
                 $"state '{unknown}' is not one of: {string.Join(", ", HumanTaskStates.All)}.");
         if (limit is < 1 or > 500)
             return ProblemResults.Status(StatusCodes.Status400BadRequest, "invalid-parameter", "Invalid limit", "limit must be between 1 and 500.");
-        TaskActor? forActor = null;
-        if (assignee is not null)
-        {
-            if (assignee != "me")
-                return ProblemResults.Status(StatusCodes.Status400BadRequest, "invalid-parameter", "Invalid assignee", "assignee supports only 'me' (the acting user).");
-            if (ActorOf(actor) is not { } me) return Unauthenticated();
-            forActor = me;
-        }
-        var items = await service.ListAsync(new HumanTaskQuery(forActor, states, instanceId, Limit: limit ?? 100), ct);
+        if (assignee is not null && assignee != "me")
+            return ProblemResults.Status(StatusCodes.Status400BadRequest, "invalid-parameter", "Invalid assignee", "assignee supports only 'me' (the acting user).");
+        if (ActorOf(actor, people) is not { } me) return Unauthenticated();
+        var forActor = assignee is null ? null : me;
+        // Without assignee=me, only overseers list everything; everyone else lists what concerns them.
+        var visibleTo = assignee is null && !SeeAllTasks.Any(actor.IsInRole) ? me : null;
+        var items = await service.ListAsync(new HumanTaskQuery(forActor, states, instanceId, Limit: limit ?? 100, VisibleTo: visibleTo), ct);
         return Results.Ok(new { items });
     }
 
@@ -62,14 +68,14 @@ public static class TasksApi
         return Results.Ok(new { items = await service.GetHistoryAsync(id, ct) });
     }
 
-    private static Task<IResult> ClaimAsync(Guid id, HttpRequest request, HumanTaskService service, ICurrentActor actor, CancellationToken ct) =>
-        OperateAsync(request, actor, (body, me, revision, op) => service.ClaimAsync(id, me, revision, op, ct), ct);
+    private static Task<IResult> ClaimAsync(Guid id, HttpRequest request, HumanTaskService service, ICurrentActor actor, IOwnerMatcher people, CancellationToken ct) =>
+        OperateAsync(request, actor, people, (body, me, revision, op) => service.ClaimAsync(id, me, revision, op, ct), ct);
 
-    private static Task<IResult> ReleaseAsync(Guid id, HttpRequest request, HumanTaskService service, ICurrentActor actor, CancellationToken ct) =>
-        OperateAsync(request, actor, (body, me, revision, op) => service.ReleaseAsync(id, me, revision, op, ct), ct);
+    private static Task<IResult> ReleaseAsync(Guid id, HttpRequest request, HumanTaskService service, ICurrentActor actor, IOwnerMatcher people, CancellationToken ct) =>
+        OperateAsync(request, actor, people, (body, me, revision, op) => service.ReleaseAsync(id, me, revision, op, ct), ct);
 
-    private static Task<IResult> ReassignAsync(Guid id, HttpRequest request, HumanTaskService service, ICurrentActor actor, CancellationToken ct) =>
-        OperateAsync(request, actor, (body, me, revision, op) =>
+    private static Task<IResult> ReassignAsync(Guid id, HttpRequest request, HumanTaskService service, ICurrentActor actor, IOwnerMatcher people, CancellationToken ct) =>
+        OperateAsync(request, actor, people, (body, me, revision, op) =>
         {
             if (OptionalString(body, "assignee", out var assignee) is { } e1) return Task.FromResult(e1);
             if (OptionalString(body, "role", out var role) is { } e2) return Task.FromResult(e2);
@@ -77,20 +83,25 @@ public static class TasksApi
             return service.ReassignAsync(id, me, revision, op, assignee, role, reason, ct);
         }, ct);
 
-    private static Task<IResult> CompleteAsync(Guid id, HttpRequest request, HumanTaskService service, ICurrentActor actor, CancellationToken ct) =>
-        OperateAsync(request, actor, (body, me, revision, op) =>
+    private static Task<IResult> CompleteAsync(Guid id, HttpRequest request, HumanTaskService service, ICurrentActor actor, IOwnerMatcher people,
+        SegregationOfDuties duties, CancellationToken ct) =>
+        OperateAsync(request, actor, people, async (body, me, revision, op) =>
         {
-            if (OptionalString(body, "outcome", out var outcome) is { } e1) return Task.FromResult(e1);
-            if (outcome is null) return Task.FromResult(InvalidField("outcome", "is required (approved, rejected or changes-requested)"));
-            if (OptionalString(body, "comment", out var comment) is { } e2) return Task.FromResult(e2);
-            return service.CompleteAsync(id, me, revision, op, new TaskCompletion(outcome, body["payload"]?.DeepClone(), comment), ct);
+            // Only the named owner signs off a promotion — whoever the task was reassigned to, whatever their roles.
+            if (await service.GetAsync(id, ct) is { Kind: PromotionService.TaskKind } signOff &&
+                duties.CanSignOff(actor, signOff.Owner ?? signOff.Assignee) is { Allowed: false } refused)
+                return new TaskOperationResult(TaskOperationStatus.Forbidden, Code: refused.Code, Detail: refused.Reason);
+            if (OptionalString(body, "outcome", out var outcome) is { } e1) return e1;
+            if (outcome is null) return InvalidField("outcome", "is required (approved, rejected or changes-requested)");
+            if (OptionalString(body, "comment", out var comment) is { } e2) return e2;
+            return await service.CompleteAsync(id, me, revision, op, new TaskCompletion(outcome, body["payload"]?.DeepClone(), comment), ct);
         }, ct);
 
     private delegate Task<TaskOperationResult> Operation(JsonObject body, TaskActor actor, int expectedRevision, string operationId);
 
-    private static async Task<IResult> OperateAsync(HttpRequest request, ICurrentActor current, Operation operation, CancellationToken ct)
+    private static async Task<IResult> OperateAsync(HttpRequest request, ICurrentActor current, IOwnerMatcher people, Operation operation, CancellationToken ct)
     {
-        if (ActorOf(current) is not { } me) return Unauthenticated();
+        if (ActorOf(current, people) is not { } me) return Unauthenticated();
         var (json, problem) = await InstancesApi.ReadJsonAsync(request, ct);
         if (problem is not null) return problem;
         if (json is not JsonObject body) return ToResult(InvalidField("$", "the body must be a JSON object with expectedRevision and operationId"));
@@ -129,9 +140,14 @@ public static class TasksApi
     private static TaskOperationResult InvalidField(string field, string message) =>
         new(TaskOperationStatus.Invalid, Code: "invalid-request", Detail: $"{field}: {message}", Errors: new Dictionary<string, string[]> { [field] = [message] });
 
-    private static TaskActor? ActorOf(ICurrentActor actor) =>
+    /// <summary>The caller as the task store sees them: recorded name, roles, and every other identifier (e-mail, user name,
+    /// subject) so that a task assigned to <c>olivia@example.test</c> is hers however her provider names her.</summary>
+    private static TaskActor? ActorOf(ICurrentActor actor, IOwnerMatcher people) =>
         actor.IsAuthenticated
             ? new TaskActor(actor.Name, actor.Principal.FindAll(ClaimTypes.Role).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToArray())
+            {
+                Aliases = people.IdentifiersOf(actor.Principal).Where(i => i != actor.Name).ToArray(),
+            }
             : null;
 
     private static IResult Unauthenticated() =>

@@ -2,6 +2,7 @@ using System.IdentityModel.Tokens.Jwt;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Encodings.Web;
+using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
@@ -34,11 +35,13 @@ public sealed class JwtValidator
     private readonly IReadOnlyList<SecurityKey> _staticKeys;
     private readonly ConfigurationManager<OpenIdConnectConfiguration>? _metadata;
     private readonly TimeProvider _clock;
+    private readonly IReadOnlyDictionary<string, string[]> _roleMap;
 
     public JwtValidator(IOptions<AuthOptions> options, IHttpClientFactory httpClients, TimeProvider clock)
     {
         _options = options.Value.Jwt;
         _clock = clock;
+        _roleMap = _options.ParsedRoleMap();
         if (_options.Audiences.Count == 0)
             throw new InvalidOperationException("Auth:Mode=Oidc needs Auth:Jwt:Audience (the API's audience as your identity provider issues it).");
         _staticKeys = _options.SigningKeys.Select(ParseKey).ToList();
@@ -116,7 +119,7 @@ public sealed class JwtValidator
         try
         {
             var principal = handler.ValidateToken(token, parameters, out _);
-            return (Normalize(principal), null, false);
+            return (Normalize(principal, token), null, false);
         }
         catch (SecurityTokenExpiredException e)
         {
@@ -163,7 +166,7 @@ public sealed class JwtValidator
     }
 
     /// <summary>The provider's claims plus the host's own: name (first of the configured name claims), id (sub), email, roles.</summary>
-    private ClaimsPrincipal Normalize(ClaimsPrincipal validated)
+    private ClaimsPrincipal Normalize(ClaimsPrincipal validated, string token)
     {
         var source = validated.Claims.ToList();
         string? First(string type) => source.FirstOrDefault(c => c.Type == type && !string.IsNullOrWhiteSpace(c.Value))?.Value;
@@ -171,9 +174,65 @@ public sealed class JwtValidator
         var claims = new List<Claim>(source) { new(ClaimTypes.Name, name) };
         if (First("sub") is { } sub) claims.Add(new Claim(ClaimTypes.NameIdentifier, sub));
         if (First("email") is { } email) claims.Add(new Claim(ClaimTypes.Email, email));
-        foreach (var role in source.Where(c => c.Type == _options.RoleClaim).SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+        foreach (var role in MapRoles(RoleNames(token)).Distinct(StringComparer.Ordinal))
             claims.Add(new Claim(ClaimTypes.Role, role));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, JwtAuthenticationHandler.SchemeName, ClaimTypes.Name, ClaimTypes.Role));
+    }
+
+    /// <summary>
+    /// The role names at each configured path (<see cref="JwtOptions.RoleClaim"/>) of the token's payload, read after the
+    /// signature was verified: <c>roles</c>, <c>groups</c>, <c>realm_access.roles</c>… A string value holds space-separated
+    /// names, an array holds strings (other element kinds are ignored); a missing path gives none.
+    /// </summary>
+    internal static IEnumerable<string> RoleNamesAt(JsonElement payload, IEnumerable<string> paths)
+    {
+        foreach (var path in paths)
+        {
+            var node = payload;
+            var found = true;
+            foreach (var segment in path.Split('.'))
+            {
+                if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty(segment, out node))
+                {
+                    found = false;
+                    break;
+                }
+            }
+            if (!found) continue;
+            if (node.ValueKind == JsonValueKind.String)
+            {
+                foreach (var name in node.GetString()!.Split(' ', StringSplitOptions.RemoveEmptyEntries)) yield return name;
+            }
+            else if (node.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in node.EnumerateArray())
+                    if (item.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(item.GetString())) yield return item.GetString()!.Trim();
+            }
+        }
+    }
+
+    private IEnumerable<string> RoleNames(string token)
+    {
+        var payload = token.Split('.')[1];
+        var bytes = Base64UrlEncoder.DecodeBytes(payload);
+        using var document = JsonDocument.Parse(bytes);
+        return RoleNamesAt(document.RootElement, _options.RoleClaimPaths).ToList();
+    }
+
+    /// <summary>Provider names through <see cref="JwtOptions.RoleMap"/>: a mapped name becomes its roles, others stay as they are.</summary>
+    private IEnumerable<string> MapRoles(IEnumerable<string> names)
+    {
+        foreach (var name in names)
+        {
+            if (_roleMap.TryGetValue(name, out var roles))
+            {
+                foreach (var role in roles) yield return role;
+            }
+            else
+            {
+                yield return name;
+            }
+        }
     }
 
     private static SecurityKey ParseKey(string text)

@@ -1,5 +1,20 @@
 import type { ProblemDetails } from '../model/types';
-import { authHeaders, loadSession } from '../model/session';
+import { endRefusedSession } from '../model/oidc';
+import { authHeaders, loadSession, tabStorage, type Session } from '../model/session';
+
+/** Fired on window when the host refused the OIDC sign-in (expired or revoked token): the sign-in control re-reads the session. */
+export const SESSION_ENDED_EVENT = 'agentruntime:session-ended';
+
+/**
+ * A 401 to a request that carried an OIDC token means the host no longer accepts it: drop it (so later requests do not
+ * resend it) and tell the sign-in control, which asks the person to sign in again with the host's reason.
+ */
+export function noteRefusal(session: Session | null, status: number, problem: ProblemDetails): void {
+  const tokens = tabStorage();
+  if (status !== 401 || session?.kind !== 'oidc' || !tokens) return;
+  endRefusedSession(tokens, problem.detail);
+  if (typeof window !== 'undefined') window.dispatchEvent(new Event(SESSION_ENDED_EVENT));
+}
 
 /** An HTTP error from the host, carrying its RFC 9457 problem details when it sent them. */
 export class ApiError extends Error {
@@ -48,13 +63,17 @@ export type Fetch = typeof fetch;
 export async function getJson<T>(path: string, init: { signal?: AbortSignal; fetch?: Fetch } = {}): Promise<T> {
   const doFetch = init.fetch ?? fetch;
   let response: Response;
+  const session = loadSession(typeof localStorage === 'undefined' ? undefined : localStorage);
   try {
-    const session = loadSession(typeof localStorage === 'undefined' ? undefined : localStorage);
     response = await doFetch(path, { headers: { accept: 'application/json', ...authHeaders(session) }, signal: init.signal });
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') throw e;
     throw new ApiError(0, { title: 'The host cannot be reached', detail: e instanceof Error ? e.message : String(e) });
   }
-  if (!response.ok) throw new ApiError(response.status, await problemFrom(response));
+  if (!response.ok) {
+    const problem = await problemFrom(response);
+    noteRefusal(session, response.status, problem);
+    throw new ApiError(response.status, problem);
+  }
   return (await response.json()) as T;
 }

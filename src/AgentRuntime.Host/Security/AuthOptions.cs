@@ -127,13 +127,15 @@ public sealed class StudioSignInOptions
     public string? ClientId { get; set; }
 
     /// <summary>Scopes the Studio asks for, space-separated. Default <c>openid profile email</c>.</summary>
-    public string? Scopes { get; set; }
+    public string Scopes { get; set; } = DefaultScopes;
+
+    internal const string DefaultScopes = "openid profile email";
 
     /// <summary>The <c>audience</c>/<c>resource</c> parameter some providers need to issue a token for this API (Auth0, ADFS);
     /// unset: none is sent (Keycloak, Entra ID use scopes instead).</summary>
     public string? Audience { get; set; }
 
-    internal string EffectiveScopes => string.IsNullOrWhiteSpace(Scopes) ? "openid profile email" : Scopes.Trim();
+    internal string EffectiveScopes => string.IsNullOrWhiteSpace(Scopes) ? DefaultScopes : Scopes.Trim();
 }
 
 /// <summary>Development sign-in (section <c>Auth:Development</c>).</summary>

@@ -52,7 +52,9 @@ public static class RoleMatrix
         ["GET /api/v1/audit/export"] = Policies.Auditor,
 
         // Human tasks: acting needs a signed-in person; the task service decides candidacy (assignee, roles, groups) and
-        // segregation of duties (403 segregation-of-duties). Reading one task needs a reader role.
+        // segregation of duties (403 segregation-of-duties). Reading one task needs a reader role. The list is open to any
+        // signed-in person but shows admins/ops every task and everyone else only what concerns them (TaskAccessTests);
+        // completing a promotion sign-off additionally needs the named owner (403 not-the-owner).
         ["GET /api/v1/tasks/"] = Policies.Authenticated,
         ["GET /api/v1/tasks/{id:guid}"] = Policies.Reader,
         ["GET /api/v1/tasks/{id:guid}/history"] = Policies.Reader,

@@ -95,6 +95,19 @@ public sealed record TaskActor(string Name, IReadOnlyCollection<string> Roles)
     public bool Is(string? recorded) =>
         !string.IsNullOrWhiteSpace(recorded) && (PersonNames.Same(Name, recorded) || Aliases.Any(a => PersonNames.Same(a, recorded)));
 
+    /// <summary>
+    /// Whether the task concerns this person (the rule of <see cref="HumanTaskQuery.VisibleTo"/>): they are a candidate (assignee,
+    /// role, group, or an open task; not excluded) even if someone else claimed it, or they requested it, own its workflow, edited,
+    /// claimed or decided it.
+    /// </summary>
+    public bool Concerns(HumanTaskView task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var open = task.Assignee is null && task.Roles.Count == 0 && task.CandidateGroups.Count == 0;
+        var candidate = !task.ExcludedUsers.Any(Is) && (open || Is(task.Assignee) || HasAny(task.Roles) || HasAny(task.CandidateGroups));
+        return candidate || Is(task.StartedBy) || Is(task.Owner) || task.Editors.Any(Is) || task.ClaimedBy == Name || task.DecidedBy == Name;
+    }
+
     /// <summary>Every identifier, exactly as given (for SQL <c>= ANY</c>).</summary>
     internal string[] ExactNames => [.. new[] { Name }.Concat(Aliases).Where(a => !string.IsNullOrWhiteSpace(a)).Select(a => a.Trim()).Distinct(StringComparer.Ordinal)];
 

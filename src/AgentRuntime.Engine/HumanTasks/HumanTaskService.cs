@@ -69,7 +69,7 @@ public sealed class HumanTaskService
                      (NOT (excluded_users && $7 OR EXISTS (SELECT 1 FROM unnest(excluded_users) x WHERE lower(x) = ANY($8)))
                       AND (assignee = ANY($7) OR lower(assignee) = ANY($8) OR roles && $5 OR candidate_groups && $5
                            OR (assignee IS NULL AND cardinality(roles) = 0 AND cardinality(candidate_groups) = 0)))
-                     OR started_by = ANY($7) OR lower(started_by) = ANY($8) OR editors && $7
+                     OR started_by = ANY($7) OR lower(started_by) = ANY($8) OR owner = ANY($7) OR lower(owner) = ANY($8) OR editors && $7
                      OR EXISTS (SELECT 1 FROM unnest(editors) x WHERE lower(x) = ANY($8))
                      OR claimed_by = $9 OR decided_by = $9))
              ORDER BY CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, due_at NULLS LAST, created_at, id

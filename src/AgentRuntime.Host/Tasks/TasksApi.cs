@@ -21,13 +21,15 @@ public static class TasksApi
     public static IEndpointRouteBuilder MapTasksApi(this IEndpointRouteBuilder app)
     {
         // Acting on a task needs only a signed-in person: the task service decides who is a candidate (assignee, roles, groups
-        // that need not be one of the six roles) and enforces segregation of duties. Reading a task by id needs a reader role.
+        // that need not be one of the six roles) and enforces segregation of duties. Reading a task by id needs a reader role and
+        // the task must concern the reader (the list's rule), unless they are admin or ops.
         var tasks = app.MapGroup("/api/v1/tasks").WithTags("Tasks");
         tasks.MapGet("", ListAsync).RequireAuthorization(Policies.Authenticated).WithSummary(
             "Tasks, most urgent first; state: comma-separated states. assignee=me: the tasks I may act on now (assigned to me under any of " +
             "my identifiers, or to my roles/groups; not excluded; not claimed by someone else). Without assignee: admins and ops see every " +
             "task (oversight); everyone else sees the tasks that concern them — ones they are a candidate for (even if claimed by someone " +
-            "else), and ones they requested, edited, claimed or decided — never other people's work.");
+            "else), and ones they requested, own the workflow of, edited, claimed or decided — never other people's work. GET /tasks/{id} " +
+            "and its history follow the same rule (403 task-not-visible).");
         tasks.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.Reader);
         tasks.MapGet("/{id:guid}/history", HistoryAsync).RequireAuthorization(Policies.Reader);
         tasks.MapPost("/{id:guid}/claim", ClaimAsync).RequireAuthorization(Policies.Authenticated).WithSummary("Body: {expectedRevision, operationId}.");
@@ -59,13 +61,25 @@ public static class TasksApi
         return Results.Ok(new { items });
     }
 
-    private static async Task<IResult> GetAsync(Guid id, HumanTaskService service, CancellationToken ct) =>
-        await service.GetAsync(id, ct) is { } task ? Results.Ok(task) : ProblemResults.NotFound("Task", id.ToString());
-
-    private static async Task<IResult> HistoryAsync(Guid id, HumanTaskService service, CancellationToken ct)
+    private static async Task<IResult> GetAsync(Guid id, HumanTaskService service, ICurrentActor actor, IOwnerMatcher people, CancellationToken ct)
     {
-        if (await service.GetAsync(id, ct) is null) return ProblemResults.NotFound("Task", id.ToString());
-        return Results.Ok(new { items = await service.GetHistoryAsync(id, ct) });
+        if (await service.GetAsync(id, ct) is not { } task) return ProblemResults.NotFound("Task", id.ToString());
+        return NotVisible(task, actor, people) ?? Results.Ok(task);
+    }
+
+    private static async Task<IResult> HistoryAsync(Guid id, HumanTaskService service, ICurrentActor actor, IOwnerMatcher people, CancellationToken ct)
+    {
+        if (await service.GetAsync(id, ct) is not { } task) return ProblemResults.NotFound("Task", id.ToString());
+        return NotVisible(task, actor, people) ?? Results.Ok(new { items = await service.GetHistoryAsync(id, ct) });
+    }
+
+    /// <summary>The list's rule for one task: admins and ops see any; others only a task that concerns them (403 with the reason).</summary>
+    private static IResult? NotVisible(HumanTaskView task, ICurrentActor actor, IOwnerMatcher people)
+    {
+        if (SeeAllTasks.Any(actor.IsInRole)) return null;
+        if (ActorOf(actor, people) is { } me && me.Concerns(task)) return null;
+        return ProblemResults.Status(StatusCodes.Status403Forbidden, "task-not-visible", "This task is someone else's work",
+            $"{actor.Name} is not a candidate for this task and did not request, edit, claim or decide it; only they, its workflow's owner, admins and ops see it.");
     }
 
     private static Task<IResult> ClaimAsync(Guid id, HttpRequest request, HumanTaskService service, ICurrentActor actor, IOwnerMatcher people, CancellationToken ct) =>

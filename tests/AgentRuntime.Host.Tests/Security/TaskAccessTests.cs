@@ -99,6 +99,9 @@ public sealed class TaskAccessTests
             HttpStatusCode.Forbidden, SegregationOfDuties.NotTheOwner);
         Assert.Contains("Only the workflow's owner (olivia)", (string?)stillRefused["detail"], StringComparison.Ordinal);
 
+        // The owner still sees the task she handed on in her list (it concerns her: her workflow).
+        Assert.Contains((await olivia.GetFromJsonAsync<JsonObject>("/api/v1/tasks"))!["items"]!.AsArray(), t => (string?)t!["id"] == byUserName.Id.ToString());
+
         // Someone whose user name merely looks like the owner's in another case is not her (user names compare exactly).
         using var impostor = As("Olivia", "someone@else.test");
         await ProblemAsync(await impostor.PostAsJsonAsync($"/api/v1/tasks/{byUserName.Id}/complete", Op(current, "approved")),
@@ -139,11 +142,22 @@ public sealed class TaskAccessTests
         using var alice = host.CreateClientAs("alice", Roles.Approver);
         Assert.Empty((await alice.GetFromJsonAsync<JsonObject>("/api/v1/tasks?assignee=me"))!["items"]!.AsArray());
 
+        // One task by id, and its history, follow the list's rule: someone else's work is refused with the reason.
+        using var mallory = host.CreateClientAs("mallory", Roles.Designer);
+        var hidden = await ProblemAsync(await mallory.GetAsync($"/api/v1/tasks/{bobs.Id}"), HttpStatusCode.Forbidden, "task-not-visible");
+        Assert.Contains("mallory is not a candidate for this task", (string?)hidden["detail"], StringComparison.Ordinal);
+        await ProblemAsync(await mallory.GetAsync($"/api/v1/tasks/{bobs.Id}/history"), HttpStatusCode.Forbidden, "task-not-visible");
+        Assert.Equal(HttpStatusCode.OK, (await bob.GetAsync($"/api/v1/tasks/{bobs.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await bob.GetAsync($"/api/v1/tasks/{bobs.Id}/history")).StatusCode);
+        using var oscar = host.CreateClientAs("oscar", Roles.Ops);
+        Assert.Equal(HttpStatusCode.OK, (await oscar.GetAsync($"/api/v1/tasks/{edited.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await mallory.GetAsync($"/api/v1/tasks/{Guid.NewGuid()}")).StatusCode);
+
         // The state filter still applies within what one may see.
         using var carl = host.CreateClientAs("carl", Roles.Designer);
         Assert.Equal(2, (await carl.GetFromJsonAsync<JsonObject>("/api/v1/tasks?state=available"))!["items"]!.AsArray().Count);
         Assert.Empty((await carl.GetFromJsonAsync<JsonObject>("/api/v1/tasks?state=completed"))!["items"]!.AsArray());
-        _ = (bobs, review, edited);
+        _ = review;
     }
 
     private static string Mint(SecurityKey key, string userName, string email, string[] roles)

@@ -51,6 +51,22 @@ export function Header({ route }: { route: Route }) {
               Workflows
             </a>
           </li>
+          {/* --- work surfaces --- */}
+          <li>
+            <a href={hrefFor({ name: 'inbox' })} aria-current={route.name === 'inbox' || route.name === 'task' ? 'page' : undefined}>
+              Inbox
+            </a>
+          </li>
+          <li>
+            <a href={hrefFor({ name: 'reviews' })} aria-current={route.name === 'reviews' || route.name === 'review' ? 'page' : undefined}>
+              Reviews
+            </a>
+          </li>
+          <li>
+            <a href={hrefFor({ name: 'agents' })} aria-current={route.name === 'agents' || route.name === 'agent' ? 'page' : undefined}>
+              Agents
+            </a>
+          </li>
         </ul>
       </nav>
       <SignIn />

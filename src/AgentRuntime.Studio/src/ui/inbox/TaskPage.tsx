@@ -189,7 +189,15 @@ function TaskView({ task, me, reload, refreshError }: { task: HumanTask; me: Me 
                 if (can.decide && !can.approveBlocked) decide('approved');
               }}
             >
-              <h2 id="draft-heading">{spec.path[0] === 'decision' ? 'Your decision' : spec.fields.length ? "The agent's draft" : 'Decision'}</h2>
+              <h2 id="draft-heading">
+                {spec.path[0] === 'decision'
+                  ? 'Your decision'
+                  : spec.fields.length === 0
+                    ? 'Decision'
+                    : spec.path[0] === 'draft' || ctx.confidence !== null || ctx.rationale
+                      ? "The agent's draft"
+                      : 'The data under review'}
+              </h2>
               {spec.fields.length > 0 ? (
                 <fieldset disabled={!editable} className="fields">
                   <legend className="visually-hidden">Draft fields</legend>

@@ -56,6 +56,8 @@ public sealed class InboxTests(StudioFixture studio, ITestOutputHelper output)
         await s.Page.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
         await Expect(s.Page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Approved with your edit (amount)" })).ToBeVisibleAsync();
         await Expect(s.Page.GetByRole(AriaRole.Region, new() { Name = "Decision" })).ToContainTextAsync("alice");
+        await Expect(s.Page.GetByTestId("instance-status")).ToHaveTextAsync("instance completed"); // the decision resumed it
+        await s.ScreenshotAsync("approved-instance-completed");
 
         // The instance resumed and carried the approver's amount, not the agent's, through to its output.
         var instance = await WorkScenario.WaitForInstanceAsync(Api, instanceId, "completed");
@@ -67,7 +69,8 @@ public sealed class InboxTests(StudioFixture studio, ITestOutputHelper output)
         Assert.Equal("The customer also paid express shipping.", approval["comment"]!.GetValue<string>());
         await s.Page.ReloadAsync();
         await Expect(s.Page.GetByRole(AriaRole.Region, new() { Name = "Decision" })).ToContainTextAsync("approved");
-        await s.ScreenshotAsync("approved-and-resumed");
+        await Expect(s.Page.GetByRole(AriaRole.Region, new() { Name = "Decision" })).ToContainTextAsync("\"amount\": 95");
+        await s.ScreenshotAsync("after-reload-final-data");
     }
 
     [Fact]

@@ -55,6 +55,10 @@ export const workApi = {
     sendJson<TaskChange>(`/api/v1/tasks/${enc(task.id)}/release`, { expectedRevision: task.revision, operationId }),
   complete: (taskId: string, body: Record<string, unknown>) => sendJson<TaskChange>(`/api/v1/tasks/${enc(taskId)}/complete`, body),
 
+  /** The instance a task belongs to: status (and output once finished), to show that a decision resumed it. */
+  getInstance: (id: string, o?: Options) =>
+    getJson<{ id: string; status: string; waitingOn?: unknown; output?: unknown; completedAt?: string | null }>(`/api/v1/instances/${enc(id)}`, o),
+
   // --- agents ---
   listAgents: (o?: Options) => getJson<{ items: AgentSummary[] }>('/api/v1/agents', o).then((r) => r.items),
   getAgent: (id: string, o?: Options) => getJson<AgentDetail>(`/api/v1/agents/${enc(id)}`, o),

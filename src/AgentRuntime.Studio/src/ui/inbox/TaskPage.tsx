@@ -289,7 +289,11 @@ function TaskView({ task, me, reload, refreshError }: { task: HumanTask; me: Me 
                   {task.nodeId ? ` · ${task.nodeId}` : ''}
                 </Fact>
               ) : null}
-              {task.instanceId ? <Fact label="Instance"><code>{task.instanceId}</code></Fact> : null}
+              {task.instanceId ? (
+                <Fact label="Instance">
+                  <code>{task.instanceId}</code> <InstanceStatus instanceId={task.instanceId} taskOpen={isOpen(task)} revision={task.revision} />
+                </Fact>
+              ) : null}
               {task.subjectId ? <Fact label="About">{task.subjectType}: {task.subjectId}</Fact> : null}
               <Fact label="Offered to">{offeredTo(task)}</Fact>
               {task.startedBy ? <Fact label="Requested by">{task.startedBy}</Fact> : null}
@@ -443,6 +447,41 @@ function History({ taskId, revision }: { taskId: string; revision: number }) {
         ))}
       </ol>
     </section>
+  );
+}
+
+/**
+ * The instance's status beside the task: after a decision it follows the instance until it leaves "waiting"/"running",
+ * so the approver sees that their decision resumed it (and how it ended).
+ */
+function InstanceStatus({ instanceId, taskOpen, revision }: { instanceId: string; taskOpen: boolean; revision: number }) {
+  const [status, setStatus] = useState<string | null>(null);
+  useEffect(() => {
+    const controller = new AbortController();
+    let timer: number | undefined;
+    let polls = 0;
+    const load = async () => {
+      try {
+        const instance = await workApi.getInstance(instanceId, { signal: controller.signal });
+        setStatus(instance.status);
+        const moving = instance.status === 'running' || instance.status === 'waiting';
+        if (!taskOpen && moving && ++polls < 30) timer = window.setTimeout(load, 1000);
+      } catch {
+        // aborted, or not readable: the status is simply not shown
+      }
+    };
+    void load();
+    return () => {
+      controller.abort();
+      window.clearTimeout(timer);
+    };
+  }, [instanceId, taskOpen, revision]);
+  if (!status) return null;
+  const tone = status === 'completed' ? 'ok' : status === 'failed' || status === 'cancelled' ? 'bad' : 'info';
+  return (
+    <span data-testid="instance-status">
+      <Badge tone={tone}>instance {status}</Badge>
+    </span>
   );
 }
 

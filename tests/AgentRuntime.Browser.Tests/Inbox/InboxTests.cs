@@ -134,4 +134,54 @@ public sealed class InboxTests(StudioFixture studio, ITestOutputHelper output)
         var task = await WorkScenario.GetTaskAsync(Api, taskId);
         Assert.Equal("claimed", task["state"]!.GetValue<string>()); // nothing was sent
     }
+
+    [Fact]
+    public async Task In_the_sample_refund_workflow_a_shadow_decision_and_an_edited_approval_flow_into_the_refund()
+    {
+        // workflows/customer-refund.yaml as shipped: refund-proposer is in shadow, so a refund approver first decides the case
+        // (the agent's proposal is hidden), then — the amount being over the auto-refund limit — approves it in the form.
+        // Its tasks go to the role refund-approver, which the seeded approvers do not have: the sessions add it the way a
+        // development sign-in can (X-Dev-Roles), standing in for a group from the identity provider.
+        var orderId = "ORD-" + WorkScenario.Suffix();
+        var instanceId = await WorkScenario.StartAsync(Api, "dana", "customer-refund", orderId, 150m, "The parcel arrived damaged");
+        var decideId = (await WorkScenario.WaitForTaskAsync(Api, instanceId, "agent-decide"))["id"]!.GetValue<string>();
+
+        // One browser, as on a shared desk: bob decides, then alice signs in with the header's picker and approves.
+        await using var s = await studio.OpenAsync("bob", $"#/inbox/{decideId}", output);
+        await s.Page.Context.SetExtraHTTPHeadersAsync(new Dictionary<string, string> { ["X-Dev-Roles"] = "approver,refund-approver" });
+        await s.Page.ReloadAsync();
+        await Expect(s.Page.GetByRole(AriaRole.Heading, new() { Name = "Decide: Refund proposer" })).ToBeVisibleAsync();
+        await Expect(s.Page.GetByRole(AriaRole.Region, new() { Name = "The case (the agent's input)" })).ToContainTextAsync("The parcel arrived damaged");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Claim" }).ClickAsync();
+        await s.Page.GetByLabel(new Regex("^Amount")).FillAsync("150");
+        await s.Page.GetByLabel(new Regex("^Policy")).SelectOptionAsync("full");
+        await s.ScreenshotAsync("shadow-decision-filled-by-bob");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Submit decision" }).ClickAsync();
+        await Expect(s.Page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Decision submitted. The instance resumes." })).ToBeVisibleAsync();
+
+        var approvalId = (await WorkScenario.WaitForTaskAsync(Api, instanceId, "approval"))["id"]!.GetValue<string>();
+        await s.Page.GetByRole(AriaRole.Link, new() { Name = "Inbox", Exact = true }).First.ClickAsync();
+        await s.Page.GetByLabel("Sign in as").SelectOptionAsync("alice");
+        await Expect(s.Page.GetByText("Signed in: alice")).ToBeVisibleAsync();
+        var row = s.Page.Locator($"tr[data-task-id='{approvalId}']");
+        await Expect(row).ToContainTextAsync($"Refund 150 for order {orderId}");
+        await Expect(row).ToContainTextAsync(new Regex(@"due in 3h 5\dm"));
+        await row.GetByRole(AriaRole.Link).ClickAsync();
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Claim" }).ClickAsync();
+        var amount = s.Page.GetByLabel("Amount to refund");
+        await Expect(amount).ToHaveValueAsync("150");
+        await amount.FillAsync("120");
+        await s.ScreenshotAsync("sample-approval-edited");
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+        await Expect(s.Page.GetByTestId("instance-status")).ToHaveTextAsync("instance completed");
+        await s.ScreenshotAsync("sample-approved-instance-completed");
+
+        var instance = await WorkScenario.WaitForInstanceAsync(Api, instanceId, "completed");
+        Assert.Equal(120, instance["outputs"]!["approve"]!["data"]!["amount"]!.GetValue<decimal>());
+        Assert.True(instance["output"]!["refunded"]!.GetValue<bool>());
+        // The refund itself was issued with the approver's amount (the issue-refund action's payload, in the journal).
+        var refund = instance["journal"]!.AsArray().OfType<JsonObject>()
+            .Last(e => e["nodeId"]!.GetValue<string>() == "refund" && e["input"] is JsonObject);
+        Assert.Equal(120, refund["input"]!["payload"]!["amount"]!.GetValue<decimal>());
+    }
 }

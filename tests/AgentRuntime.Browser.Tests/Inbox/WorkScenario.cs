@@ -143,14 +143,14 @@ internal static class WorkScenario
     }
 
     /// <summary>The instance's open human task, once the engine has created it (the start returns before the agent step runs).</summary>
-    public static async Task<JsonObject> WaitForTaskAsync(StudioFixtureApi api, string instanceId)
+    public static async Task<JsonObject> WaitForTaskAsync(StudioFixtureApi api, string instanceId, string? kind = null)
     {
         using var ada = api("ada");
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
             var list = await ada.GetFromJsonAsync<JsonObject>($"/api/v1/tasks?instanceId={instanceId}&state=available,claimed");
-            if (list!["items"]!.AsArray().FirstOrDefault() is JsonObject task) return task;
+            if (list!["items"]!.AsArray().OfType<JsonObject>().FirstOrDefault(t => kind is null || t["kind"]!.GetValue<string>() == kind) is { } task) return task;
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"no open task for instance {instanceId} after 30 s");
             await Task.Delay(200);
         }

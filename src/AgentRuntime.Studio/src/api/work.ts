@@ -47,6 +47,12 @@ export const workApi = {
     p.set('limit', String(q.limit ?? 200));
     return getJson<{ items: HumanTask[] }>(`/api/v1/tasks?${p.toString()}`, o).then((r) => r.items);
   },
+  /** Whether the server offers the task to me: it is in my `assignee=me` list of open tasks. */
+  isOfferedToMe: async (id: string, o?: Options): Promise<boolean> => {
+    const p = new URLSearchParams({ assignee: 'me', state: 'available,claimed', limit: '500' });
+    const r = await getJson<{ items: HumanTask[] }>(`/api/v1/tasks?${p.toString()}`, o);
+    return r.items.some((t) => t.id === id);
+  },
   getTask: (id: string, o?: Options) => getJson<HumanTask>(`/api/v1/tasks/${enc(id)}`, o),
   taskHistory: (id: string, o?: Options) => getJson<{ items: TaskEvent[] }>(`/api/v1/tasks/${enc(id)}/history`, o).then((r) => r.items),
   claim: (task: HumanTask, operationId: string) =>

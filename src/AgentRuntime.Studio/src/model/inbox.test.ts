@@ -70,6 +70,12 @@ describe('abilities', () => {
     expect(abilities(task({ state: 'completed', decidedBy: 'bob' }), alice).note).toMatch(/completed \(decided by bob\)/);
   });
 
+  it('trusts the server’s list over the roles /auth/me reports (groups beyond the six roles)', () => {
+    const t = task({ roles: ['refund-approver'] });
+    expect(abilities(t, alice, true)).toMatchObject({ claim: true });
+    expect(abilities(task(), alice, false).note).toMatch(/not a candidate/);
+  });
+
   it('blocks approving one’s own request (segregation of duties) unless the task allows it', () => {
     const mine = task({ state: 'claimed', claimedBy: 'alice', startedBy: 'alice' });
     expect(abilities(mine, alice).approveBlocked).toMatch(/segregation of duties/);

@@ -150,16 +150,19 @@ export function isCandidate(task: HumanTask, me: Me): boolean {
 
 /**
  * The inbox asks for a claim before a decision, so two approvers never edit the same draft at once. The server remains the
- * judge (it re-checks everything); this only keeps buttons honest and explains why one is missing.
+ * judge (it re-checks everything); this only keeps buttons honest and explains why one is missing. `offeredToMe`: whether
+ * the server lists the task for me (`assignee=me`); unknown (undefined/null) falls back to comparing roles.
  */
-export function abilities(task: HumanTask, me: Me | null): Abilities {
+export function abilities(task: HumanTask, me: Me | null, offeredToMe?: boolean | null): Abilities {
   const none = (note: string | null): Abilities => ({ claim: false, release: false, decide: false, approveBlocked: null, note });
   if (!isOpen(task)) return none(`This task is ${task.state}${task.decidedBy ? ` (decided by ${task.decidedBy})` : ''}.`);
   if (!me) return none('Sign in to act on this task.');
   if ((task.excludedUsers ?? []).includes(me.name)) return none(`${me.name} is excluded from this task.`);
   if (task.state === 'claimed' && task.claimedBy !== me.name) return none(`Claimed by ${task.claimedBy}.`);
   if (task.state === 'available') {
-    return isCandidate(task, me)
+    // The server's own answer (the task is in my `assignee=me` list) wins: roles and groups from the identity provider can
+    // be more than the six product roles `GET /auth/me` reports.
+    return (offeredToMe ?? isCandidate(task, me))
       ? { claim: true, release: false, decide: false, approveBlocked: null, note: 'Claim the task to edit and decide it.' }
       : none(`This task is offered to ${offeredTo(task)}; ${me.name} is not a candidate.`);
   }

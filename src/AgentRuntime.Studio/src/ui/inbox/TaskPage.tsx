@@ -29,7 +29,7 @@ import { isReviewTask } from '../../model/reviews';
 import { hrefFor } from '../../model/routes';
 import { Badge, ErrorView, Loading } from '../common/Status';
 import { Confidence, JsonBlock, SlaCountdown } from './Common';
-import { useLoaded, useMe } from './hooks';
+import { useLoaded, useMe, useOfferedToMe } from './hooks';
 import './work.css';
 
 const storage = typeof localStorage === 'undefined' ? undefined : localStorage;
@@ -79,7 +79,10 @@ function TaskView({ task, me, reload, refreshError }: { task: HumanTask; me: Me 
     if (isOpen(task)) saveDraft(storage, task.id, { values, comment, revision: task.revision });
   }, [values, comment]);
 
-  const can = abilities(task, me);
+  const offered = useOfferedToMe(task.id, task.revision, isOpen(task));
+  const can = abilities(task, me, offered);
+  // A shadow "decide" task: the person decides the case themselves; approving submits their decision.
+  const isDecision = spec.path[0] === 'decision';
   const ctx = agentContext(task);
   const editable = can.decide && busy === null;
 
@@ -112,8 +115,8 @@ function TaskView({ task, me, reload, refreshError }: { task: HumanTask; me: Me 
     }
     setFieldErrors({});
     const body = completionBody(task, outcome, built, comment, newOperationId());
-    const verb = outcome === 'approved' ? 'Approved' : outcome === 'rejected' ? 'Rejected' : 'Changes requested';
-    const edited = built && built.changed.length > 0 ? ` with your edit (${built.changed.join(', ')})` : '';
+    const verb = outcome === 'approved' ? (isDecision ? 'Decision submitted' : 'Approved') : outcome === 'rejected' ? 'Rejected' : 'Changes requested';
+    const edited = !isDecision && built && built.changed.length > 0 ? ` with your edit (${built.changed.join(', ')})` : '';
     void run(outcome, () => workApi.complete(task.id, body), `${verb}${edited}.${task.instanceId ? ' The instance resumes.' : ''}`);
   };
 
@@ -226,7 +229,7 @@ function TaskView({ task, me, reload, refreshError }: { task: HumanTask; me: Me 
               {can.decide ? (
                 <div className="decision-bar">
                   <button type="submit" className="button button-ok" disabled={busy !== null || can.approveBlocked !== null} aria-describedby={can.approveBlocked ? 'approve-blocked' : undefined}>
-                    {busy === 'approved' ? 'Approving…' : 'Approve'}
+                    {busy === 'approved' ? 'Sending…' : isDecision ? 'Submit decision' : 'Approve'}
                   </button>
                   <button type="button" className="button button-quiet" disabled={busy !== null} onClick={() => decide('changes-requested')}>
                     {busy === 'changes-requested' ? 'Sending…' : 'Request changes'}

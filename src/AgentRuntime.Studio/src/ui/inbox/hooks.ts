@@ -63,3 +63,15 @@ export function useLoaded<T>(key: string, load: (signal: AbortSignal) => Promise
   }, [key, attempt]);
   return [state, () => setAttempt((a) => a + 1)];
 }
+
+/** Whether the server offers this task to me (null until known, or when it cannot be asked). Re-asked when the task changes. */
+export function useOfferedToMe(taskId: string, revision: number, open: boolean): boolean | null {
+  const [offered, setOffered] = useState<boolean | null>(null);
+  useEffect(() => {
+    if (!open) return;
+    const controller = new AbortController();
+    workApi.isOfferedToMe(taskId, { signal: controller.signal }).then(setOffered, () => setOffered(null));
+    return () => controller.abort();
+  }, [taskId, revision, open]);
+  return offered;
+}

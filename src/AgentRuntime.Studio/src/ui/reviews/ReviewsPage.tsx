@@ -16,7 +16,7 @@ import {
 import { hrefFor } from '../../model/routes';
 import { Badge, ErrorView, Loading } from '../common/Status';
 import { Confidence, JsonBlock, SlaCountdown } from '../inbox/Common';
-import { useInterval, useLoaded, useMe } from '../inbox/hooks';
+import { useInterval, useLoaded, useMe, useOfferedToMe } from '../inbox/hooks';
 import '../inbox/work.css';
 
 const REFRESH_MS = 10_000;
@@ -133,7 +133,8 @@ function ReviewView({ task, me, reload }: { task: HumanTask; me: Me | null; relo
   const [busy, setBusy] = useState<null | 'claim' | 'release' | 'submit'>(null);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<string | null>(null);
-  const can = abilities(task, me);
+  const offered = useOfferedToMe(task.id, task.revision, isOpen(task));
+  const can = abilities(task, me, offered);
   const ready = canSubmit(criteria, results);
   const missing = unanswered(criteria, results);
 

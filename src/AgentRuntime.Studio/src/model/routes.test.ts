@@ -25,19 +25,4 @@ describe('routes', () => {
     expect(parseRoute('#/workflows/a/b')).toEqual({ name: 'not-found', path: '/workflows/a/b' });
     expect(parseRoute('#/workflows/%E0%A4%A')).toEqual({ name: 'not-found', path: '/workflows/%E0%A4%A' });
   });
-
-  // --- work surfaces ---
-  it('parses the inbox, reviews and agents board, with an optional id', () => {
-    expect(parseRoute('#/inbox')).toEqual({ name: 'inbox' });
-    expect(parseRoute('#/inbox/0194-a')).toEqual({ name: 'task', id: '0194-a' });
-    expect(parseRoute('#/reviews/')).toEqual({ name: 'reviews' });
-    expect(parseRoute('#/reviews/r1')).toEqual({ name: 'review', id: 'r1' });
-    expect(parseRoute('#/agents')).toEqual({ name: 'agents' });
-    expect(parseRoute('#/agents/refund-proposer')).toEqual({ name: 'agent', id: 'refund-proposer' });
-    expect(parseRoute('#/agents/a/b')).toEqual({ name: 'not-found', path: '/agents/a/b' });
-    expect(parseRoute('#/inbox/%E0%A4%A')).toEqual({ name: 'not-found', path: '/inbox/%E0%A4%A' });
-    for (const r of [{ name: 'task', id: 'x y' }, { name: 'review', id: 'ü/1' }, { name: 'agent', id: 'a b' }] as const) {
-      expect(parseRoute(hrefFor(r))).toEqual(r);
-    }
-  });
 });

@@ -1,19 +1,16 @@
 import { useEffect, useRef } from 'react';
+import { isWorkRoute } from '../model/inbox.routes'; // --- work surfaces ---
+import { WorkPage } from './inbox/WorkPage'; // --- work surfaces ---
 import { Header } from './Header';
 import { useRoute } from './router';
 import { WorkflowList } from './workflows/WorkflowList';
 import { WorkflowDetailPage } from './workflows/WorkflowDetailPage';
 import { hrefFor } from '../model/routes';
-// --- work surfaces ---
-import { InboxPage } from './inbox/InboxPage';
-import { TaskPage } from './inbox/TaskPage';
-import { ReviewPage, ReviewsPage } from './reviews/ReviewsPage';
-import { AgentPage, AgentsBoard } from './agents/AgentsBoard';
 
 export function App() {
   const route = useRoute();
   const main = useRef<HTMLElement>(null);
-  const routeKey = 'id' in route ? `${route.name}:${route.id}` : route.name;
+  const routeKey = route.name === 'workflow' ? `workflow:${route.id}` : route.name;
 
   // Move focus to the new page's content after navigation, as a page load would, so keyboard and screen-reader users
   // start at the top of what changed.
@@ -33,30 +30,20 @@ export function App() {
       </a>
       <Header route={route} />
       <main id="main" ref={main} tabIndex={-1} className="app-main">
-        {route.name === 'workflows' ? (
+        {isWorkRoute(route) ? (
+          <WorkPage route={route} />
+        ) : route.name === 'workflows' ? (
           <WorkflowList />
         ) : route.name === 'workflow' ? (
           <WorkflowDetailPage key={route.id} id={route.id} />
-        ) : /* --- work surfaces --- */ route.name === 'inbox' ? (
-          <InboxPage />
-        ) : route.name === 'task' ? (
-          <TaskPage key={route.id} id={route.id} />
-        ) : route.name === 'reviews' ? (
-          <ReviewsPage />
-        ) : route.name === 'review' ? (
-          <ReviewPage key={route.id} id={route.id} />
-        ) : route.name === 'agents' ? (
-          <AgentsBoard />
-        ) : route.name === 'agent' ? (
-          <AgentPage key={route.id} id={route.id} />
-        ) : route.name === 'not-found' ? (
+        ) : (
           <section className="page">
             <h1>Page not found</h1>
             <p>
               There is nothing at <code>{route.path}</code>. <a href={hrefFor({ name: 'workflows' })}>Go to the workflows</a>.
             </p>
           </section>
-        ) : null}
+        )}
       </main>
     </div>
   );

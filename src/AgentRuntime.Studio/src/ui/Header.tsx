@@ -3,6 +3,7 @@ import { api } from '../api/endpoints';
 import type { Route } from '../model/routes';
 import { hrefFor } from '../model/routes';
 import { SignIn } from './SignIn';
+import { WorkNavItems } from './inbox/WorkNav'; // --- work surfaces ---
 
 const HEALTH_INTERVAL_MS = 15_000;
 
@@ -46,25 +47,10 @@ export function Header({ route }: { route: Route }) {
       </a>
       <nav aria-label="Main">
         <ul className="nav-list">
+          <WorkNavItems route={route} />
           <li>
             <a href={hrefFor({ name: 'workflows' })} aria-current={inWorkflows ? 'page' : undefined}>
               Workflows
-            </a>
-          </li>
-          {/* --- work surfaces --- */}
-          <li>
-            <a href={hrefFor({ name: 'inbox' })} aria-current={route.name === 'inbox' || route.name === 'task' ? 'page' : undefined}>
-              Inbox
-            </a>
-          </li>
-          <li>
-            <a href={hrefFor({ name: 'reviews' })} aria-current={route.name === 'reviews' || route.name === 'review' ? 'page' : undefined}>
-              Reviews
-            </a>
-          </li>
-          <li>
-            <a href={hrefFor({ name: 'agents' })} aria-current={route.name === 'agents' || route.name === 'agent' ? 'page' : undefined}>
-              Agents
             </a>
           </li>
         </ul>

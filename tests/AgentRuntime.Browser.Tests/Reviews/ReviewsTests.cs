@@ -85,6 +85,12 @@ public sealed class ReviewsTests(StudioFixture studio, ITestOutputHelper output)
         await Expect(s.Page.GetByText("2 of 3 answered — answer rationale-sound to submit")).ToBeVisibleAsync();
         await s.ScreenshotAsync("two-of-three-answered");
 
+        // A reload (or a crash) loses no answer: they are kept in the browser until the review is accepted.
+        await s.Page.ReloadAsync();
+        await Expect(amount.GetByLabel("Pass")).ToBeCheckedAsync();
+        await Expect(policy.GetByLabel("Pass")).ToBeCheckedAsync();
+        await Expect(submit).ToBeDisabledAsync();
+
         // Keyboard: focus the last criterion's Fail and choose it with the space bar.
         await rationale.GetByLabel("Fail").FocusAsync();
         await s.Page.Keyboard.PressAsync("Space");

@@ -1,8 +1,8 @@
-import { useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { ApiError } from '../../api/client';
 import { workApi } from '../../api/work';
 import { formatDateTime } from '../../model/format';
-import { abilities, isOpen, newOperationId, type HumanTask, type Me } from '../../model/inbox';
+import { abilities, clearDraft, isOpen, loadDraft, newOperationId, saveDraft, type HumanTask, type Me } from '../../model/inbox';
 import {
   canSubmit,
   isReviewTask,
@@ -20,6 +20,11 @@ import { useInterval, useLoaded, useMe, useOfferedToMe } from '../inbox/hooks';
 import '../inbox/work.css';
 
 const REFRESH_MS = 10_000;
+const storage = typeof localStorage === 'undefined' ? undefined : localStorage;
+
+function onlyVerdicts(values: Record<string, string> | undefined): Record<string, Verdict | undefined> {
+  return Object.fromEntries(Object.entries(values ?? {}).filter(([, v]) => v === 'pass' || v === 'fail')) as Record<string, Verdict>;
+}
 
 /** Audit review tasks: sampled agent decisions to judge against the workflow's audit criteria. */
 export function ReviewsPage() {
@@ -54,7 +59,20 @@ export function ReviewsPage() {
       {tasks.data === null ? (
         tasks.loading ? <Loading what="reviews" /> : null
       ) : tasks.data.length === 0 ? (
-        <p className="empty">No audit reviews waiting{scope === 'mine' ? ' for you' : ''}. Audit sampling creates them on its schedule.</p>
+        <p className="empty">
+          No audit reviews waiting{scope === 'mine' ? ' for you' : ''}. Audit sampling creates them on its schedule
+          {scope === 'mine' ? (
+            <>
+              {' '}
+              for each workflow's reviewer role.{' '}
+              <button type="button" className="button button-quiet" onClick={() => setScope('all')}>
+                Show all open reviews
+              </button>
+            </>
+          ) : (
+            '.'
+          )}
+        </p>
       ) : (
         <div className="table-wrap">
           <table className="table" aria-label="Open audit reviews">
@@ -128,8 +146,13 @@ export function ReviewPage({ id }: { id: string }) {
 function ReviewView({ task, me, reload }: { task: HumanTask; me: Me | null; reload: () => void }) {
   const review = readReview(task);
   const { sample, criteria } = review;
-  const [results, setResults] = useState<Record<string, Verdict | undefined>>({});
-  const [comment, setComment] = useState('');
+  // Answers are kept in local storage until the review is accepted: a refused submit or a reload loses nothing.
+  const saved = useMemo(() => loadDraft(storage, task.id), [task.id]);
+  const [results, setResults] = useState<Record<string, Verdict | undefined>>(() => onlyVerdicts(saved?.values));
+  const [comment, setComment] = useState(saved?.comment ?? '');
+  useEffect(() => {
+    if (isOpen(task)) saveDraft(storage, task.id, { values: results as Record<string, string>, comment, revision: task.revision });
+  }, [results, comment]);
   const [busy, setBusy] = useState<null | 'claim' | 'release' | 'submit'>(null);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -145,6 +168,7 @@ function ReviewView({ task, me, reload }: { task: HumanTask; me: Me | null; relo
     try {
       await call();
       setDone(success);
+      if (action === 'submit') clearDraft(storage, task.id);
       reload();
     } catch (e) {
       setError(e);

@@ -100,7 +100,9 @@ public sealed class InboxTests(StudioFixture studio, ITestOutputHelper output)
         await Expect(s.Page.GetByRole(AriaRole.Button, new() { Name = "Claim" })).ToBeVisibleAsync();
         await Expect(amount).ToHaveValueAsync("55.5");
         await s.Page.GetByRole(AriaRole.Button, new() { Name = "Claim" }).ClickAsync();
-        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+        // Keyboard only this time: Enter in the draft's field approves it (the form's default action).
+        await Expect(s.Page.GetByRole(AriaRole.Button, new() { Name = "Approve" })).ToBeEnabledAsync();
+        await amount.PressAsync("Enter");
         await Expect(s.Page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Approved with your edit (amount)" })).ToBeVisibleAsync();
         await s.ScreenshotAsync("approved-after-reload");
 

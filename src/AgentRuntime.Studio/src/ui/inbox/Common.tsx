@@ -3,7 +3,7 @@ import { useNow } from './hooks';
 
 /** The live SLA countdown of a task (refreshes every second); the text says the state in words, colour only repeats it. */
 export function SlaCountdown({ task }: { task: Pick<HumanTask, 'state' | 'dueAt' | 'escalatedAt' | 'timeoutAt'> }) {
-  const now = useNow(1000);
+  const now = useNow();
   if (!isOpen(task)) return null; // a decided task has no countdown; its state is shown beside it
   const sla = slaStatus(task, now);
   return (

@@ -1,15 +1,26 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { workApi } from '../../api/work';
 import type { Me } from '../../model/inbox';
 
-/** The current time in epoch ms, refreshed every `intervalMs` (one second for SLA countdowns). */
-export function useNow(intervalMs = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = window.setInterval(() => setNow(Date.now()), intervalMs);
-    return () => window.clearInterval(timer);
-  }, [intervalMs]);
-  return now;
+// One clock for every countdown on the page: a list of 200 tasks shares a single one-second interval.
+const tickListeners = new Set<() => void>();
+let tickTimer: number | undefined;
+
+function subscribeTick(listener: () => void): () => void {
+  tickListeners.add(listener);
+  if (tickTimer === undefined) tickTimer = window.setInterval(() => tickListeners.forEach((l) => l()), 1000);
+  return () => {
+    tickListeners.delete(listener);
+    if (tickListeners.size === 0 && tickTimer !== undefined) {
+      window.clearInterval(tickTimer);
+      tickTimer = undefined;
+    }
+  };
+}
+
+/** The current time in epoch ms, whole seconds, refreshed every second (for SLA countdowns). */
+export function useNow(): number {
+  return useSyncExternalStore(subscribeTick, () => Math.floor(Date.now() / 1000) * 1000);
 }
 
 /** Who is signed in (null while loading or when signed out): decides which buttons make sense. */

@@ -10,9 +10,8 @@ import {
   type Edge,
   type NodeChange as FlowNodeChange,
   type NodeTypes,
-  type OnSelectionChangeParams,
 } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useState, type DragEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import type { DefinitionDiff } from '../../model/designer/diff';
 import type { LocatedProblem } from '../../model/designer/problems';
 import type { Graph } from '../../model/graph';
@@ -23,6 +22,8 @@ import { ACTIVITY_DRAG_TYPE } from './Palette';
 
 const nodeTypes: NodeTypes = { designer: DesignerNode };
 const HANDLE_PREFIX = 'port:';
+const FIT_VIEW_OPTIONS = { padding: 0.2, maxZoom: 1 };
+const DELETE_KEYS = ['Delete'];
 
 export interface CanvasProps {
   graph: Graph;
@@ -104,21 +105,18 @@ export function DesignerCanvas(props: CanvasProps) {
     [graph.edges, diff],
   );
 
-  const onNodesChange = useCallback(
-    (changes: FlowNodeChange<DesignerFlowNode>[]) => {
-      // Positions and measured sizes live here while dragging; selection and removal go to the page.
-      setNodes((ns) => applyNodeChanges(changes.filter((c) => c.type === 'position' || c.type === 'dimensions'), ns));
-    },
-    [],
-  );
-
-  const onSelectionChange = useCallback(
-    ({ nodes: selected }: OnSelectionChangeParams) => {
-      const id = selected.find((n) => !n.id.startsWith('removed:'))?.id;
-      if (id !== props.selectedId) onSelect(id);
-    },
-    [onSelect, props.selectedId],
-  );
+  // Selection is event-driven (a click, Enter on a focused node): React Flow's own 'select' changes name the node, and
+  // the page decides. Echoing the store's selection back (onSelectionChange) would ping-pong with the page's state.
+  const onSelectRef = useRef(onSelect);
+  onSelectRef.current = onSelect;
+  const onNodesChange = useCallback((changes: FlowNodeChange<DesignerFlowNode>[]) => {
+    // Positions and measured sizes live here while dragging. An empty list must keep the same array: a new one
+    // would go back to React Flow as a change.
+    const kept = changes.filter((c) => c.type === 'position' || c.type === 'dimensions');
+    if (kept.length > 0) setNodes((ns) => applyNodeChanges(kept, ns));
+    const picked = changes.find((c) => c.type === 'select' && c.selected && !c.id.startsWith('removed:'));
+    if (picked && picked.type === 'select') onSelectRef.current(picked.id);
+  }, []);
 
   const onDragOver = useCallback((e: DragEvent) => {
     if (readOnly) return;
@@ -154,14 +152,13 @@ export function DesignerCanvas(props: CanvasProps) {
         edges={edges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
-        onSelectionChange={onSelectionChange}
         onNodeDragStop={(_, node) => onMove(node.id, node.position)}
         onConnect={onConnectHandler}
         onNodesDelete={(ns) => ns.forEach((n) => !n.id.startsWith('removed:') && onDeleteNode(n.id))}
         onEdgesDelete={(es) => es.forEach((e) => e.data && onDeleteEdge(String(e.data.from), String(e.data.to)))}
         onPaneClick={() => onSelect(undefined)}
         fitView
-        fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
+        fitViewOptions={FIT_VIEW_OPTIONS}
         minZoom={0.2}
         maxZoom={2}
         nodesDraggable={!readOnly}
@@ -171,7 +168,7 @@ export function DesignerCanvas(props: CanvasProps) {
         edgesFocusable
         connectionRadius={30}
         multiSelectionKeyCode={null}
-        deleteKeyCode={readOnly ? null : ['Delete']}
+        deleteKeyCode={readOnly ? null : DELETE_KEYS}
       >
         <Background gap={20} size={1} />
         <MiniMap pannable zoomable ariaLabel="Flowchart overview" nodeBorderRadius={4} />

@@ -165,7 +165,7 @@ function Designer({ activities, roles, workflow, definition, baseVersion: initia
   }, [draft]);
 
   const graph = useMemo(() => definitionToGraph(draft, catalog), [draft, catalog]);
-  const located = problems ?? [];
+  const located = useMemo(() => problems ?? [], [problems]);
   const errors = located.filter((p) => p.isError).length;
   const nodeIds = graph.nodes.map((n) => n.id);
   const context = useMemo(() => ({ nodeIds, variables: Object.keys(draft.variables ?? {}) }), [nodeIds.join('\u0000'), draft.variables]);

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using AgentRuntime.Browser.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace AgentRuntime.Browser.Tests.Designer;
+
+/// <summary>
+/// Functional: the visual designer in Chromium against the real host. A designer builds a workflow from an empty canvas
+/// by drag and drop, fixes the problem the server reports, publishes, and the engine runs what was published. If this
+/// fails, a process designer cannot author a workflow without writing YAML by hand.
+/// </summary>
+[Collection(StudioCollection.Name)]
+public sealed class DesignerTests(StudioFixture studio, ITestOutputHelper output)
+{
+    private static string UniqueId(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
+
+    private static ILocator Node(IPage page, string id) => page.Locator($".react-flow__node[data-id='{id}']");
+
+    private static async Task DragFromPaletteAsync(IPage page, string displayName, float x, float y)
+    {
+        var item = page.GetByRole(AriaRole.Button, new() { Name = $"Add {displayName} to canvas" });
+        var pane = page.Locator(".designer-canvas .react-flow__pane");
+        await item.DragToAsync(pane, new() { TargetPosition = new() { X = x, Y = y } });
+    }
+
+    private static async Task ConnectAsync(IPage page, string source, string port, string target)
+    {
+        var handle = Node(page, source).Locator($".react-flow__handle[data-handleid='port:{port}']");
+        var into = Node(page, target).Locator(".react-flow__handle[data-handleid='in']");
+        await handle.DragToAsync(into);
+    }
+
+    [Fact]
+    public async Task A_designer_builds_a_workflow_by_drag_and_drop_fixes_the_reported_problem_publishes_and_the_server_runs_it()
+    {
+        var id = UniqueId("greeting");
+        await using var s = await studio.OpenAsync("dana", "#/workflows", output);
+        var page = s.Page;
+
+        // From the list: "New workflow" opens an empty canvas.
+        await page.GetByRole(AriaRole.Link, new() { Name = "New workflow" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("#/designer/new$"));
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Design: New workflow" })).ToBeVisibleAsync();
+        await Expect(page.GetByText("Drag a node type from the palette here")).ToBeVisibleAsync();
+        await page.GetByLabel("Workflow id").FillAsync(id);
+        await page.GetByLabel("Workflow name").FillAsync("Designed greeting");
+        await s.ScreenshotAsync("empty-canvas");
+
+        // Drag two node types from the palette (the server's activity catalog) onto the canvas, and connect them.
+        await DragFromPaletteAsync(page, "Notify", 260, 180);
+        await Expect(Node(page, "notify")).ToBeVisibleAsync();
+        await DragFromPaletteAsync(page, "End", 620, 200);
+        await Expect(Node(page, "end")).ToBeVisibleAsync();
+        await s.ScreenshotAsync("two-nodes-dropped");
+        await ConnectAsync(page, "notify", "done", "end");
+        await Expect(page.Locator(".react-flow__edge")).ToHaveCountAsync(1);
+
+        // The server reports the notify node's missing message; clicking the problem selects the node.
+        var problem = page.Locator(".problem-item[data-node-id='notify']").Filter(new() { HasText = "AR208" });
+        await Expect(problem).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("problem-summary")).ToContainTextAsync("1 error");
+        await s.ScreenshotAsync("connected-problem-reported");
+        await problem.ClickAsync();
+        await Expect(Node(page, "notify").Locator(".activity-node")).ToHaveClassAsync(new Regex("is-selected"));
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Notify notify" })).ToBeVisibleAsync();
+        await s.ScreenshotAsync("problem-clicked-node-selected");
+
+        // Fix it in the property panel; the expression editor's server check says the template is valid.
+        await page.GetByRole(AriaRole.Textbox, new() { NameRegex = new Regex("^message") }).FillAsync("Hello {{ input.name }}");
+        await Expect(page.GetByText("✓ valid template")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("problem-summary")).Not.ToContainTextAsync("error");
+
+        // The end node's output: one field from an expression (checked as typed: first a mistake, then the fix).
+        await Node(page, "end").ClickAsync();
+        await page.GetByLabel("New output field name").FillAsync("greeting");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add field" }).ClickAsync();
+        var expression = page.GetByRole(AriaRole.Textbox, new() { NameRegex = new Regex("^greeting =") });
+        await expression.FillAsync("'Hello, ' + ");
+        await Expect(page.Locator(".expression-problem")).ToContainTextAsync("column");
+        await s.ScreenshotAsync("expression-checked-as-typed");
+        await expression.FillAsync("'Hello, ' + input.name");
+        await Expect(page.GetByText("✓ valid expression")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("problem-summary")).Not.ToContainTextAsync("error");
+        await Expect(page.GetByTestId("problem-summary")).Not.ToContainTextAsync("checking");
+        await s.ScreenshotAsync("problem-fixed");
+
+        // Publish: the server stores the YAML it wrote and makes it the published version.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Publish", Exact = true }).ClickAsync();
+        await Expect(page.GetByTestId("designer-status")).ToContainTextAsync($"Published version 1 of {id}");
+        await Expect(page).ToHaveURLAsync(new Regex($"#/designer/{id}$"));
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Versions" }).ClickAsync();
+        await Expect(page.Locator(".version-list")).ToContainTextAsync("published");
+        await Expect(page.Locator(".version-list")).ToContainTextAsync("dana");
+        await s.ScreenshotAsync("published");
+
+        // The server runs it.
+        using var api = studio.Api("dana");
+        var version = (await api.GetFromJsonAsync<JsonNode>($"/api/v1/workflows/{id}/versions/1"))!;
+        Assert.Equal("published", (string?)version["version"]!["status"]);
+        Assert.StartsWith("# yaml-language-server: $schema=./workflow.schema.json\nid: " + id + "\n", (string)version["sourceText"]!, StringComparison.Ordinal);
+
+        var started = await api.PostAsync($"/api/v1/workflows/{id}/instances?mode=inline",
+            new StringContent("""{"name":"Ada"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+        var instanceId = (string)(await started.Content.ReadFromJsonAsync<JsonNode>())!["id"]!;
+        JsonNode instance = null!;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        do
+        {
+            instance = (await api.GetFromJsonAsync<JsonNode>($"/api/v1/instances/{instanceId}"))!;
+            if ((string?)instance["status"] is "completed" or "failed") break;
+            await Task.Delay(250);
+        } while (DateTime.UtcNow < deadline);
+        Assert.Equal("completed", (string?)instance["status"]);
+        Assert.Equal("Hello, Ada", (string?)instance["output"]!["greeting"]);
+    }
+}

@@ -35,12 +35,24 @@ public sealed class DesignerTests(StudioFixture studio, ITestOutputHelper output
         await handle.DragToAsync(into);
     }
 
+    /// <summary>Writes 4xx answers to the test output: a refused request explains a failing step better than a timeout.</summary>
+    private void LogClientErrors(IPage page) =>
+        page.Response += (_, r) =>
+        {
+            if (r.Status is >= 400 and < 500)
+            {
+                try { output.WriteLine($"HTTP {r.Status}: {r.Request.Method} {r.Url}"); }
+                catch (InvalidOperationException) { } // the test has finished
+            }
+        };
+
     [Fact]
     public async Task A_designer_builds_a_workflow_by_drag_and_drop_fixes_the_reported_problem_publishes_and_the_server_runs_it()
     {
         var id = UniqueId("greeting");
         await using var s = await studio.OpenAsync("dana", "#/workflows", output);
         var page = s.Page;
+        LogClientErrors(page);
 
         // From the list: "New workflow" opens an empty canvas.
         await page.GetByRole(AriaRole.Link, new() { Name = "New workflow" }).ClickAsync();
@@ -54,7 +66,7 @@ public sealed class DesignerTests(StudioFixture studio, ITestOutputHelper output
         // Drag two node types from the palette (the server's activity catalog) onto the canvas, and connect them.
         await DragFromPaletteAsync(page, "Notify", 260, 180);
         await Expect(Node(page, "notify")).ToBeVisibleAsync();
-        await DragFromPaletteAsync(page, "End", 620, 200);
+        await DragFromPaletteAsync(page, "End", 700, 200);
         await Expect(Node(page, "end")).ToBeVisibleAsync();
         await s.ScreenshotAsync("two-nodes-dropped");
         await ConnectAsync(page, "notify", "done", "end");
@@ -118,5 +130,114 @@ public sealed class DesignerTests(StudioFixture studio, ITestOutputHelper output
         } while (DateTime.UtcNow < deadline);
         Assert.Equal("completed", (string?)instance["status"]);
         Assert.Equal("Hello, Ada", (string?)instance["output"]!["greeting"]);
+    }
+
+    [Fact]
+    public async Task A_failed_save_loses_nothing_and_version_history_shows_a_visual_diff_and_reverts()
+    {
+        var id = UniqueId("drafts");
+        await using var s = await studio.OpenAsync("dana", "#/designer/new", output);
+        var page = s.Page;
+        LogClientErrors(page);
+        await page.GetByLabel("Workflow id").FillAsync(id);
+
+        // Keyboard path: focus a palette item, press Enter.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add Notify to canvas" }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(Node(page, "notify")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add End to canvas" }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(Node(page, "end")).ToBeVisibleAsync();
+        await Node(page, "notify").ClickAsync();
+        await page.GetByLabel(new Regex("^done")).SelectOptionAsync("end"); // connect without a mouse
+        await Expect(page.Locator(".react-flow__edge")).ToHaveCountAsync(1);
+
+        // Save with an error: the server refuses it and says why; the draft stays on the canvas and in the browser.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save draft" }).ClickAsync();
+        await Expect(page.Locator(".designer-error")).ToContainTextAsync("The workflow definition is invalid");
+        await Expect(page.Locator(".designer-error")).ToContainTextAsync("Your draft is unchanged");
+        await Expect(Node(page, "notify")).ToBeVisibleAsync();
+        await s.ScreenshotAsync("failed-save-keeps-the-draft");
+        await page.ReloadAsync();
+        await Expect(page.GetByText("This browser kept an unsaved draft")).ToBeVisibleAsync();
+        await s.ScreenshotAsync("reopened-offers-the-kept-draft");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Restore it" }).ClickAsync();
+        await Expect(Node(page, "notify")).ToBeVisibleAsync();
+        await Expect(page.Locator(".react-flow__edge")).ToHaveCountAsync(1);
+
+        // Fix and save a draft: stored, not published.
+        await Node(page, "notify").ClickAsync();
+        await page.GetByRole(AriaRole.Textbox, new() { NameRegex = new Regex("^message") }).FillAsync("First text");
+        await Expect(page.GetByTestId("problem-summary")).Not.ToContainTextAsync("error");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save draft" }).ClickAsync();
+        await Expect(page.GetByTestId("designer-status")).ToContainTextAsync("Saved draft version 1 (not published)");
+        using var api = studio.Api("dana");
+        var detail = (await api.GetFromJsonAsync<JsonNode>($"/api/v1/workflows/{id}"))!;
+        Assert.Null((int?)detail["publishedVersion"]);
+
+        // Change it, save version 2, compare with version 1: the changed node is marked and the property listed.
+        await page.GetByRole(AriaRole.Textbox, new() { NameRegex = new Regex("^message") }).FillAsync("Second text");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add Wait to canvas" }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(Node(page, "wait")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete node" }).ClickAsync();
+        await Expect(Node(page, "wait")).ToHaveCountAsync(0);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save draft" }).ClickAsync();
+        await Expect(page.GetByTestId("designer-status")).ToContainTextAsync("Saved draft version 2");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Versions" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Compare v1 with draft" }).ClickAsync();
+        await Expect(Node(page, "notify").Locator(".activity-node")).ToHaveClassAsync(new Regex("diff-changed"));
+        await Expect(page.Locator(".diff-table")).ToContainTextAsync("nodes.notify.inputs.message");
+        await Expect(page.Locator(".diff-table")).ToContainTextAsync("First text");
+        await Expect(page.Locator(".diff-table")).ToContainTextAsync("Second text");
+        await s.ScreenshotAsync("visual-diff-v1-to-draft");
+
+        // Revert: version 1 is loaded into the draft and saved as a new draft version.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Revert to v1" }).ClickAsync();
+        await Expect(page.GetByTestId("designer-status")).ToContainTextAsync("Loaded version 1 into the draft");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save draft" }).ClickAsync();
+        await Expect(page.GetByTestId("designer-status")).ToContainTextAsync("Saved draft version 3");
+        var v3 = (await api.GetFromJsonAsync<JsonNode>($"/api/v1/workflows/{id}/versions/3"))!;
+        var v1 = (await api.GetFromJsonAsync<JsonNode>($"/api/v1/workflows/{id}/versions/1"))!;
+        Assert.Equal((string?)v1["version"]!["contentHash"], (string?)v3["version"]!["contentHash"]);
+        Assert.Equal("draft", (string?)v3["version"]!["status"]);
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Versions" }).ClickAsync();
+        await Expect(page.Locator(".version-list > li")).ToHaveCountAsync(3);
+        await s.ScreenshotAsync("reverted-saved-as-v3");
+    }
+
+    [Fact]
+    public async Task Importing_a_workflow_file_and_exporting_it_gives_the_same_bytes()
+    {
+        var file = Path.Combine(AgentRuntime.Testing.RepoPaths.Workflows, "customer-refund.yaml");
+        await using var s = await studio.OpenAsync("dana", "#/designer/new", output);
+        var page = s.Page;
+        LogClientErrors(page);
+        await page.GetByLabel("Import a YAML or JSON definition").SetInputFilesAsync(file);
+        await Expect(Node(page, "propose")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("designer-status")).ToContainTextAsync("Imported customer-refund.yaml");
+        await Expect(page.GetByTestId("problem-summary")).Not.ToContainTextAsync("error");
+        await s.ScreenshotAsync("imported-customer-refund");
+
+        // The file has no positions; the designer laid it out. Export writes exactly what `workflows/` holds apart from
+        // those positions: strip them and the bytes must match the file.
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Export YAML" }).ClickAsync());
+        Assert.Equal("customer-refund.yaml", download.SuggestedFilename);
+        var exported = await File.ReadAllTextAsync(await download.PathAsync());
+        var withoutPositions = Regex.Replace(exported, @"\n      position:\n        x: -?\d+\n        y: -?\d+", "");
+        Assert.Equal(await File.ReadAllTextAsync(file), withoutPositions);
+    }
+
+    [Fact]
+    public async Task People_without_the_designer_role_see_the_workflow_read_only()
+    {
+        await using var s = await studio.OpenAsync("alice", "#/workflows/customer-refund", output);
+        var page = s.Page;
+        await page.GetByRole(AriaRole.Link, new() { Name = "Edit in designer" }).ClickAsync();
+        await Expect(page.GetByText("You are viewing this workflow")).ToBeVisibleAsync();
+        await Expect(Node(page, "propose")).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Publish" })).ToHaveCountAsync(0);
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Add Notify to canvas" })).ToHaveCountAsync(0);
+        await s.ScreenshotAsync("read-only-for-an-approver");
     }
 }

@@ -33,6 +33,8 @@ export interface CanvasProps {
   diff?: DefinitionDiff;
   selectedId?: string;
   readOnly: boolean;
+  /** Changes when the whole flowchart was replaced (import, revert): the view is fitted to it again. */
+  fitKey?: number;
   onSelect: (id: string | undefined) => void;
   onDrop: (type: string, position: { x: number; y: number }) => void;
   onConnect: (source: string, port: string, target: string) => void;
@@ -84,6 +86,13 @@ export function DesignerCanvas(props: CanvasProps) {
   const built = useMemo(() => buildNodes(props), [props.graph, props.problems, props.diff, props.selectedId, props.readOnly, props.removed]);
   const [nodes, setNodes] = useState(built);
   useEffect(() => setNodes(built), [built]);
+  // A new workflow starts at zoom 1 at the origin, so a drop lands under the pointer; a loaded one is fitted.
+  const [fitInitially] = useState(() => graph.nodes.length > 0);
+  useEffect(() => {
+    if (!props.fitKey) return;
+    const t = window.setTimeout(() => void flow.fitView(FIT_VIEW_OPTIONS), 50);
+    return () => window.clearTimeout(t);
+  }, [props.fitKey, flow]);
 
   const edges: Edge[] = useMemo(
     () =>
@@ -157,7 +166,7 @@ export function DesignerCanvas(props: CanvasProps) {
         onNodesDelete={(ns) => ns.forEach((n) => !n.id.startsWith('removed:') && onDeleteNode(n.id))}
         onEdgesDelete={(es) => es.forEach((e) => e.data && onDeleteEdge(String(e.data.from), String(e.data.to)))}
         onPaneClick={() => onSelect(undefined)}
-        fitView
+        fitView={fitInitially}
         fitViewOptions={FIT_VIEW_OPTIONS}
         minZoom={0.2}
         maxZoom={2}

@@ -124,6 +124,7 @@ function Designer({ activities, roles, workflow, definition, baseVersion: initia
   const [saveError, setSaveError] = useState<unknown>();
   const [compare, setCompare] = useState<{ version: number; definition: WorkflowDefinition }>();
   const fileInput = useRef<HTMLInputElement>(null);
+  const [fitKey, setFitKey] = useState(0);
 
   const edit = useCallback((fn: (d: WorkflowDefinition) => WorkflowDefinition) => {
     setDraft((d) => fn(d));
@@ -137,6 +138,7 @@ function Designer({ activities, roles, workflow, definition, baseVersion: initia
 
   // The live problem list: the server checks the draft a moment after each edit.
   useEffect(() => {
+    if (readOnly) return; // checking is a designer's tool (the endpoint needs the role)
     const controller = new AbortController();
     setChecking(true);
     const timer = window.setTimeout(() => {
@@ -162,7 +164,7 @@ function Designer({ activities, roles, workflow, definition, baseVersion: initia
       controller.abort();
       window.clearTimeout(timer);
     };
-  }, [draft]);
+  }, [draft, readOnly]);
 
   const graph = useMemo(() => definitionToGraph(draft, catalog), [draft, catalog]);
   const located = useMemo(() => problems ?? [], [problems]);
@@ -261,8 +263,10 @@ function Designer({ activities, roles, workflow, definition, baseVersion: initia
       if (savedId && imported.id !== savedId) {
         setStatus(`Imported ${file.name}; its id '${imported.id}' is not '${savedId}', so it keeps this workflow's id.`);
         edit(() => ({ ...imported, id: savedId }));
+        setFitKey((k) => k + 1);
       } else {
         edit(() => imported);
+        setFitKey((k) => k + 1);
         setStatus(`Imported ${file.name}${r.valid ? '' : ' (with errors: see the problem list)'}.`);
       }
       setSelectedId(undefined);
@@ -288,6 +292,7 @@ function Designer({ activities, roles, workflow, definition, baseVersion: initia
       const def = await loadVersion(version);
       if (!def) return;
       edit(() => withPositions(def, activities));
+      setFitKey((k) => k + 1);
       setCompare(undefined);
       setStatus(`Loaded version ${version} into the draft. Save draft to store it as a new version; publish to make it live.`);
     } catch (e) {
@@ -325,7 +330,7 @@ function Designer({ activities, roles, workflow, definition, baseVersion: initia
         </div>
         {!readOnly ? (
           <div className="designer-toolbar" role="toolbar" aria-label="Designer actions">
-            <button type="button" className="button button-quiet" onClick={() => edit((d) => autoLayout(d, catalog))} disabled={graph.nodes.length === 0}>
+            <button type="button" className="button button-quiet" onClick={() => (edit((d) => autoLayout(d, catalog)), setFitKey((k) => k + 1))} disabled={graph.nodes.length === 0}>
               Auto-layout
             </button>
             <button type="button" className="button button-quiet" onClick={() => fileInput.current?.click()}>
@@ -425,6 +430,7 @@ function Designer({ activities, roles, workflow, definition, baseVersion: initia
             diff={diff}
             selectedId={selectedId}
             readOnly={readOnly}
+            fitKey={fitKey}
             onSelect={select}
             onDrop={(type, p) => add(type, p)}
             onConnect={onConnect}
@@ -439,7 +445,7 @@ function Designer({ activities, roles, workflow, definition, baseVersion: initia
             Drag from a port's handle on the right of a node to another node to connect them; select a node or edge and press Delete to remove it.
             Tab to a node and press Enter to edit it.
           </p>
-          <ProblemList problems={problems} checking={checking} onPick={pickProblem} />
+          {!readOnly ? <ProblemList problems={problems} checking={checking} onPick={pickProblem} /> : null}
         </div>
         <aside className="designer-side" aria-label="Properties">
           <div className="tabs" role="tablist" aria-label="Panels">

@@ -41,7 +41,7 @@ export function ExpressionField({
   const contextKey = JSON.stringify(context);
 
   useEffect(() => {
-    if (value.trim() === '') {
+    if (value.trim() === '' || disabled) {
       setCheck(null);
       return;
     }
@@ -59,7 +59,7 @@ export function ExpressionField({
       controller.abort();
       window.clearTimeout(timer);
     };
-  }, [value, kind, contextKey]);
+  }, [value, kind, contextKey, disabled]);
 
   const problem = check?.source === value ? check.result?.problems[0] : undefined;
   const ok = check?.source === value && check.result?.ok;

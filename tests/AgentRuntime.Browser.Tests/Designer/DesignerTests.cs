@@ -175,26 +175,37 @@ public sealed class DesignerTests(StudioFixture studio, ITestOutputHelper output
         var detail = (await api.GetFromJsonAsync<JsonNode>($"/api/v1/workflows/{id}"))!;
         Assert.Null((int?)detail["publishedVersion"]);
 
-        // Change it, save version 2, compare with version 1: the changed node is marked and the property listed.
+        // Change it and save version 2; then, unsaved, route to a new fail node instead of the end node.
         await page.GetByRole(AriaRole.Textbox, new() { NameRegex = new Regex("^message") }).FillAsync("Second text");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Add Wait to canvas" }).FocusAsync();
-        await page.Keyboard.PressAsync("Enter");
-        await Expect(Node(page, "wait")).ToBeVisibleAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Delete node" }).ClickAsync();
-        await Expect(Node(page, "wait")).ToHaveCountAsync(0);
         await page.GetByRole(AriaRole.Button, new() { Name = "Save draft" }).ClickAsync();
         await Expect(page.GetByTestId("designer-status")).ToContainTextAsync("Saved draft version 2");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add Fail to canvas" }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(Node(page, "fail")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Textbox, new() { NameRegex = new Regex("^reason") }).FillAsync("Stopped on purpose");
+        await Node(page, "notify").ClickAsync();
+        await page.GetByLabel(new Regex("^done")).SelectOptionAsync("fail");
+        await Node(page, "end").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete node" }).ClickAsync();
+        await Expect(Node(page, "end")).ToHaveCountAsync(0);
+
+        // Compare with version 1: changed, added and removed nodes are marked on the canvas, and each property is listed.
         await page.GetByRole(AriaRole.Tab, new() { Name = "Versions" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Compare v1 with draft" }).ClickAsync();
         await Expect(Node(page, "notify").Locator(".activity-node")).ToHaveClassAsync(new Regex("diff-changed"));
+        await Expect(Node(page, "fail").Locator(".activity-node")).ToHaveClassAsync(new Regex("diff-added"));
+        await Expect(Node(page, "removed:end").Locator(".activity-node")).ToHaveClassAsync(new Regex("diff-removed"));
         await Expect(page.Locator(".diff-table")).ToContainTextAsync("nodes.notify.inputs.message");
         await Expect(page.Locator(".diff-table")).ToContainTextAsync("First text");
         await Expect(page.Locator(".diff-table")).ToContainTextAsync("Second text");
+        await Expect(page.Locator(".diff-table")).ToContainTextAsync("notify.done → end");
         await s.ScreenshotAsync("visual-diff-v1-to-draft");
 
         // Revert: version 1 is loaded into the draft and saved as a new draft version.
         await page.GetByRole(AriaRole.Button, new() { Name = "Revert to v1" }).ClickAsync();
         await Expect(page.GetByTestId("designer-status")).ToContainTextAsync("Loaded version 1 into the draft");
+        await Expect(Node(page, "end")).ToBeVisibleAsync();
+        await Expect(Node(page, "fail")).ToHaveCountAsync(0);
         await page.GetByRole(AriaRole.Button, new() { Name = "Save draft" }).ClickAsync();
         await Expect(page.GetByTestId("designer-status")).ToContainTextAsync("Saved draft version 3");
         var v3 = (await api.GetFromJsonAsync<JsonNode>($"/api/v1/workflows/{id}/versions/3"))!;
@@ -226,6 +237,12 @@ public sealed class DesignerTests(StudioFixture studio, ITestOutputHelper output
         var exported = await File.ReadAllTextAsync(await download.PathAsync());
         var withoutPositions = Regex.Replace(exported, @"\n      position:\n        x: -?\d+\n        y: -?\d+", "");
         Assert.Equal(await File.ReadAllTextAsync(file), withoutPositions);
+
+        // Saving it as a new workflow would silently add a version to the existing one: refused, and the draft stays.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save draft" }).ClickAsync();
+        await Expect(page.Locator(".designer-error")).ToContainTextAsync("A workflow 'customer-refund' already exists");
+        await Expect(Node(page, "propose")).ToBeVisibleAsync();
+        await s.ScreenshotAsync("new-workflow-id-taken");
     }
 
     [Fact]

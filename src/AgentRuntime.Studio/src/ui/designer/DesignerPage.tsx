@@ -185,7 +185,8 @@ function Designer({ activities, roles, workflow, definition, baseVersion: initia
 
   const add = (type: string, position?: { x: number; y: number }) => {
     const nodes = draft.flowchart?.nodes ?? [];
-    const at = position ?? { x: nodes.length === 0 ? 0 : Math.max(...nodes.map((n) => n.position?.x ?? 0)) + 280, y: 0 };
+    // Added from the keyboard: to the right of the rightmost node, clear of the canvas edge.
+    const at = position ?? { x: nodes.length === 0 ? 60 : Math.max(...nodes.map((n) => n.position?.x ?? 0)) + 280, y: nodes.length === 0 ? 120 : Math.min(...nodes.map((n) => n.position?.y ?? 120)) };
     const r = addNode(draft, type, at);
     setDraft(r.definition);
     setDirty(true);
@@ -205,6 +206,15 @@ function Designer({ activities, roles, workflow, definition, baseVersion: initia
     setStatus(undefined);
     const cleaned = cleanDefinition(draft);
     try {
+      // A new workflow must not silently become a new version of someone else's workflow with the same id.
+      if (!savedId) {
+        const existing = await api.getWorkflow(cleaned.id).catch((e: unknown) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e)));
+        if (existing)
+          throw new ApiError(409, {
+            title: `A workflow '${cleaned.id}' already exists`,
+            detail: 'Choose another workflow id, or open the existing workflow in the designer to change it.',
+          });
+      }
       // The server writes the file text (byte-for-byte the format of workflows/), then stores it as a version.
       const formatted = await designerApi.format(JSON.stringify(cleaned), 'yaml');
       const result = await designerApi.upload(formatted.text, publish, `${cleaned.id}.yaml`);
@@ -442,8 +452,9 @@ function Designer({ activities, roles, workflow, definition, baseVersion: initia
             onDeleteEdge={(from, to) => edit((d) => disconnect(d, from, to))}
           />
           <p className="canvas-help">
-            Drag from a port's handle on the right of a node to another node to connect them; select a node or edge and press Delete to remove it.
-            Tab to a node and press Enter to edit it.
+            {readOnly
+              ? 'Tab to a node and press Enter (or click it) to see its properties.'
+              : "Drag from a port's handle on the right of a node to another node to connect them; select a node or edge and press Delete to remove it. Tab to a node and press Enter to edit it."}
           </p>
           {!readOnly ? <ProblemList problems={problems} checking={checking} onPick={pickProblem} /> : null}
         </div>

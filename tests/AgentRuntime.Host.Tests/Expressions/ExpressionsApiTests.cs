@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using AgentRuntime.Host.Tests.Fuzzing;
 using AgentRuntime.Host.Tests.Infrastructure;
 
 namespace AgentRuntime.Host.Tests.Expressions;
@@ -81,5 +82,22 @@ public sealed class ExpressionsApiTests(ExpressionsHost fixture) : IClassFixture
         var response = await fixture.Client.PostAsync("/api/v1/expressions/check", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Mutated_expressions_never_get_a_500()
+    {
+        // Why: the editor sends every keystroke's text; a half-typed expression must get problems, never a server error.
+        string[] seeds = ["input.amount <= 100 && size(input.reason) > 0", "outputs.propose.result.amount <= vars.limit ? 'auto' : 'manual'",
+            "Refund {{ outputs.propose.result.amount }} for {{ input.orderId }}", "matches(input.email, '^[a-z]+@')"];
+        var cases = Mutator.Cases(150);
+        for (var i = 0; i < cases; i++)
+        {
+            var m = new Mutator(Mutator.BaseSeed + 9_000 + i);
+            var source = m.MutateText(seeds[i % seeds.Length]);
+            var response = await fixture.Client.PostAsJsonAsync("/api/v1/expressions/check",
+                new { expression = source, kind = i % 3 == 2 ? "template" : "expression", nodeIds = new[] { "propose" } });
+            Assert.True((int)response.StatusCode < 500, $"case {i}: {(int)response.StatusCode} for {Mutator.Preview(source)}");
+        }
     }
 }

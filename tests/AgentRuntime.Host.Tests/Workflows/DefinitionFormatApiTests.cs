@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using AgentRuntime.Definitions.Activities;
 using AgentRuntime.Definitions.Loading;
 using AgentRuntime.Definitions.Serialization;
+using AgentRuntime.Host.Tests.Fuzzing;
 using AgentRuntime.Host.Tests.Infrastructure;
 using AgentRuntime.Testing;
 
@@ -120,5 +121,29 @@ public sealed class DefinitionFormatApiTests(FormatHost fixture) : IClassFixture
         using var approver = fixture.Host.CreateClientAs("alice", "approver");
         var response = await approver.PostAsync("/api/v1/workflows/format", new StringContent("{\"id\":\"x\"}", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Mutated_definitions_never_get_a_500_and_the_servers_text_is_a_fixed_point()
+    {
+        // Why: the designer sends whatever a person has half-typed, and imports whatever file they pick. Any body gets a
+        // 4xx or a 200; and text the server wrote, sent back, comes back unchanged (else save → reopen → save would drift).
+        var sample = SampleText;
+        var canonical = (await (await FormatAsync(sample, "application/yaml")).Content.ReadFromJsonAsync<JsonNode>())!["definition"]!;
+        var cases = Mutator.Cases(120);
+        for (var i = 0; i < cases; i++)
+        {
+            var m = new Mutator(Mutator.BaseSeed + 7_000 + i);
+            var json = i % 2 == 0;
+            var body = json ? (m.MutateJson(canonical.DeepClone())?.ToJsonString() ?? "null") : m.MutateText(sample);
+            var to = m.Random.Next(2) == 0 ? "yaml" : "json";
+            var response = await FormatAsync(body, json ? "application/json" : "application/yaml", to);
+            Assert.True((int)response.StatusCode < 500, $"case {i}: {(int)response.StatusCode} for {Mutator.Preview(body)}");
+            if (response.StatusCode != HttpStatusCode.OK) continue;
+            var text = (string)(await response.Content.ReadFromJsonAsync<JsonNode>())!["text"]!;
+            var again = await FormatAsync(text, to == "json" ? "application/json" : "application/yaml", to);
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+            Assert.Equal(text, (string?)(await again.Content.ReadFromJsonAsync<JsonNode>())!["text"]);
+        }
     }
 }

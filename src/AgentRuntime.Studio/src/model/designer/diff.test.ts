@@ -36,6 +36,8 @@ describe('version diff', () => {
     expect(d.edgesRemoved).toEqual(['hello.done → old', 'old.done → done']);
     expect(d.changes).toContainEqual({ path: 'nodes.hello.inputs.message', before: 'Hi', after: 'Hello' });
     expect(d.changes).toContainEqual({ path: 'owner.email', before: undefined, after: 'dana@example.test' });
+    expect(d.changes).toContainEqual({ path: 'nodes.fresh', after: 'notify node' });
+    expect(d.changes).toContainEqual({ path: 'nodes.old', before: 'wait node' });
     expect(d.changes.some((c) => c.path.includes('position'))).toBe(false);
   });
 

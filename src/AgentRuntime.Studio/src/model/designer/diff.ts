@@ -30,7 +30,7 @@ export function diffDefinitions(before: WorkflowDefinition, after: WorkflowDefin
     const old = a.get(id);
     if (!old) {
       nodes.set(id, 'added');
-      changes.push({ path: `nodes.${id}`, after: n.type });
+      changes.push({ path: `nodes.${id}`, after: `${n.type} node` });
       continue;
     }
     const nodeChanges: PropertyChange[] = [];
@@ -41,7 +41,7 @@ export function diffDefinitions(before: WorkflowDefinition, after: WorkflowDefin
   for (const [id, n] of a) {
     if (!b.has(id)) {
       nodes.set(id, 'removed');
-      changes.push({ path: `nodes.${id}`, before: n.type });
+      changes.push({ path: `nodes.${id}`, before: `${n.type} node` });
     }
   }
 

@@ -55,7 +55,7 @@ public sealed class DesignerTests(StudioFixture studio, ITestOutputHelper output
         LogClientErrors(page);
 
         // From the list: "New workflow" opens an empty canvas.
-        await page.GetByRole(AriaRole.Link, new() { Name = "New workflow" }).ClickAsync();
+        await page.Locator(".page-heading").GetByRole(AriaRole.Link, new() { Name = "New workflow" }).ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex("#/designer/new$"));
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Design: New workflow" })).ToBeVisibleAsync();
         await Expect(page.GetByText("Drag a node type from the palette here")).ToBeVisibleAsync();
@@ -140,6 +140,7 @@ public sealed class DesignerTests(StudioFixture studio, ITestOutputHelper output
         var page = s.Page;
         LogClientErrors(page);
         await page.GetByLabel("Workflow id").FillAsync(id);
+        await page.GetByLabel("Workflow name").FillAsync("Drafts and versions");
 
         // Keyboard path: focus a palette item, press Enter.
         await page.GetByRole(AriaRole.Button, new() { Name = "Add Notify to canvas" }).FocusAsync();
@@ -229,6 +230,13 @@ public sealed class DesignerTests(StudioFixture studio, ITestOutputHelper output
         await Expect(page.GetByTestId("designer-status")).ToContainTextAsync("Imported customer-refund.yaml");
         await Expect(page.GetByTestId("problem-summary")).Not.ToContainTextAsync("error");
         await s.ScreenshotAsync("imported-customer-refund");
+
+        // A decision's branches are rows (port, when) with the condition checked by the server, not raw JSON.
+        await Node(page, "route").ClickAsync();
+        var when = page.GetByRole(AriaRole.Textbox, new() { NameRegex = new Regex("^branches 1 when") });
+        await Expect(when).ToHaveValueAsync(new Regex("vars.autoRefundLimit"));
+        await Expect(page.GetByText("✓ valid expression").First).ToBeVisibleAsync();
+        await s.ScreenshotAsync("decision-branches-editor");
 
         // The file has no positions; the designer laid it out. Export writes exactly what `workflows/` holds apart from
         // those positions: strip them and the bytes must match the file.

@@ -35,3 +35,18 @@ describe('typed inputs', () => {
     expect(mapFromRows([])).toBeUndefined();
   });
 });
+
+import { recordColumns, recordRows, recordsFromRows } from './inputs';
+
+describe('list-of-records inputs', () => {
+  it('edits a decision’s branches and a validate node’s rules as rows', () => {
+    const cols = recordColumns('decision', 'branches')!;
+    expect(cols.map((c) => c.key)).toEqual(['port', 'when']);
+    expect(recordColumns('validate', 'rules')!.map((c) => c.control)).toEqual(['expression', 'template']);
+    expect(recordColumns('approval', 'form')).toBeNull();
+    const rows = recordRows([{ port: 'auto', when: 'input.amount < 10' }, 'junk', { port: 'big' }], cols);
+    expect(rows).toEqual([{ port: 'auto', when: 'input.amount < 10' }, { port: 'big', when: '' }]);
+    expect(recordsFromRows(rows, cols)).toEqual([{ port: 'auto', when: 'input.amount < 10' }, { port: 'big' }]);
+    expect(recordsFromRows([], cols)).toBeUndefined();
+  });
+});

@@ -110,3 +110,42 @@ export function mapFromRows(rows: readonly { key: string; expression: string }[]
   for (const r of rows) if (r.key.trim()) out[r.key.trim()] = r.expression;
   return Object.keys(out).length > 0 ? out : undefined;
 }
+
+/** A column of a list-of-records input (a decision's branches, a validate node's rules). */
+export interface RecordColumn {
+  key: string;
+  label: string;
+  control: 'text' | 'expression' | 'template';
+}
+
+/**
+ * Inputs whose shape the activity checks itself but which are lists of small records: edited as rows with a typed
+ * control per column (expressions checked by the server) instead of raw JSON. Null for anything else.
+ */
+export function recordColumns(nodeType: string, inputName: string): RecordColumn[] | null {
+  if (nodeType === 'decision' && inputName === 'branches')
+    return [
+      { key: 'port', label: 'port', control: 'text' },
+      { key: 'when', label: 'when', control: 'expression' },
+    ];
+  if (nodeType === 'validate' && inputName === 'rules')
+    return [
+      { key: 'rule', label: 'rule', control: 'expression' },
+      { key: 'message', label: 'message', control: 'template' },
+    ];
+  return null;
+}
+
+/** The rows of a list-of-records value; anything that is not a list of objects gives no rows. */
+export function recordRows(value: unknown, columns: readonly RecordColumn[]): Record<string, string>[] {
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((v): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v))
+    .map((v) => Object.fromEntries(columns.map((c) => [c.key, typeof v[c.key] === 'string' ? (v[c.key] as string) : v[c.key] === undefined ? '' : JSON.stringify(v[c.key])])));
+}
+
+/** The value from rows: empty cells are left out, an empty list is "not set". */
+export function recordsFromRows(rows: readonly Record<string, string>[], columns: readonly RecordColumn[]): Record<string, string>[] | undefined {
+  const out = rows.map((r) => Object.fromEntries(columns.filter((c) => (r[c.key] ?? '') !== '').map((c) => [c.key, r[c.key]!])));
+  return out.length > 0 ? out : undefined;
+}

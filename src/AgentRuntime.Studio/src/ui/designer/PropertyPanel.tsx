@@ -5,6 +5,8 @@ import type { GraphNode } from '../../model/graph';
 import type { ActivityDescriptor, EdgeDefinition, NodeDefinition } from '../../model/types';
 import type { ExpressionContext } from './ExpressionField';
 import { TypedField } from './TypedField';
+import { RecordListField } from './RecordListField';
+import { recordColumns } from '../../model/designer/inputs';
 
 export interface NodeEdits {
   rename: (to: string) => string | undefined;
@@ -64,11 +66,33 @@ export function PropertyPanel({
       <IdField id={def.id} onRename={edits.rename} disabled={readOnly} />
       <TextField label="Name" value={def.name ?? ''} disabled={readOnly} onChange={(v) => edits.update({ name: v })} />
       <TextField label="Description" value={def.description ?? ''} disabled={readOnly} multiline onChange={(v) => edits.update({ description: v })} />
+      {!node.terminal ? (
+        <TextField
+          label="Output variable"
+          value={def.output ?? ''}
+          disabled={readOnly}
+          help={`Also store the output in vars.<name>; it is always at outputs.${def.id}.`}
+          onChange={(v) => edits.update({ output: v })}
+        />
+      ) : null}
 
       <fieldset className="field-group">
         <legend>Inputs</legend>
         {(descriptor?.inputs ?? []).length === 0 && undeclared.length === 0 ? <p className="field-help">This node type takes no inputs.</p> : null}
-        {(descriptor?.inputs ?? []).map((i) => (
+        {(descriptor?.inputs ?? []).map((i) =>
+          recordColumns(def.type, i.name) ? (
+            <RecordListField
+              key={`${def.id}:${i.name}`}
+              name={i.name}
+              columns={recordColumns(def.type, i.name)!}
+              required={i.required}
+              description={i.description}
+              value={inputs[i.name]}
+              context={context}
+              disabled={readOnly}
+              onChange={(v) => edits.setInput(i.name, v)}
+            />
+          ) : (
           <TypedField
             key={`${def.id}:${i.name}`}
             name={i.name}
@@ -80,7 +104,8 @@ export function PropertyPanel({
             disabled={readOnly}
             onChange={(v) => edits.setInput(i.name, v)}
           />
-        ))}
+          ),
+        )}
         {undeclared.map((name) => (
           <TypedField
             key={`${def.id}:${name}`}

@@ -166,6 +166,13 @@ public sealed class DesignerTests(StudioFixture studio, ITestOutputHelper output
         await Expect(Node(page, "notify")).ToBeVisibleAsync();
         await Expect(page.Locator(".react-flow__edge")).ToHaveCountAsync(1);
 
+        // Move the end node with the mouse: where it lands is saved with the draft.
+        var box = (await Node(page, "end").BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(box.X + box.Width / 2, box.Y + 20);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(box.X + box.Width / 2, box.Y + 170, new() { Steps = 8 });
+        await page.Mouse.UpAsync();
+
         // Fix and save a draft: stored, not published.
         await Node(page, "notify").ClickAsync();
         await page.GetByRole(AriaRole.Textbox, new() { NameRegex = new Regex("^message") }).FillAsync("First text");
@@ -175,6 +182,10 @@ public sealed class DesignerTests(StudioFixture studio, ITestOutputHelper output
         using var api = studio.Api("dana");
         var detail = (await api.GetFromJsonAsync<JsonNode>($"/api/v1/workflows/{id}"))!;
         Assert.Null((int?)detail["publishedVersion"]);
+        var saved = (await api.GetFromJsonAsync<JsonNode>($"/api/v1/workflows/{id}/versions/1"))!["definition"]!["flowchart"]!["nodes"]!.AsArray();
+        var endY = (int)saved.Single(n => (string?)n!["id"] == "end")!["position"]!["y"]!;
+        var notifyY = (int)saved.Single(n => (string?)n!["id"] == "notify")!["position"]!["y"]!;
+        Assert.True(endY >= notifyY + 100, $"the dragged end node was saved at y={endY}, notify at y={notifyY}");
 
         // Change it and save version 2; then, unsaved, route to a new fail node instead of the end node.
         await page.GetByRole(AriaRole.Textbox, new() { NameRegex = new Regex("^message") }).FillAsync("Second text");

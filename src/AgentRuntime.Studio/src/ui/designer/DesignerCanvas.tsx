@@ -118,11 +118,15 @@ export function DesignerCanvas(props: CanvasProps) {
   // the page decides. Echoing the store's selection back (onSelectionChange) would ping-pong with the page's state.
   const onSelectRef = useRef(onSelect);
   onSelectRef.current = onSelect;
+  const onMoveRef = useRef(onMove);
+  onMoveRef.current = onMove;
   const onNodesChange = useCallback((changes: FlowNodeChange<DesignerFlowNode>[]) => {
     // Positions and measured sizes live here while dragging. An empty list must keep the same array: a new one
     // would go back to React Flow as a change.
     const kept = changes.filter((c) => c.type === 'position' || c.type === 'dimensions');
     if (kept.length > 0) setNodes((ns) => applyNodeChanges(kept, ns));
+    // A finished move (the end of a drag, or arrow keys on a focused node) goes to the draft.
+    for (const c of kept) if (c.type === 'position' && c.position && !c.dragging) onMoveRef.current(c.id, c.position);
     const picked = changes.find((c) => c.type === 'select' && c.selected && !c.id.startsWith('removed:'));
     if (picked && picked.type === 'select') onSelectRef.current(picked.id);
   }, []);
@@ -162,6 +166,7 @@ export function DesignerCanvas(props: CanvasProps) {
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
         onNodeDragStop={(_, node) => onMove(node.id, node.position)}
+        nodeDragThreshold={2}
         onConnect={onConnectHandler}
         onNodesDelete={(ns) => ns.forEach((n) => !n.id.startsWith('removed:') && onDeleteNode(n.id))}
         onEdgesDelete={(es) => es.forEach((e) => e.data && onDeleteEdge(String(e.data.from), String(e.data.to)))}

@@ -21,6 +21,7 @@ using AgentRuntime.Host.Security.ApiKeys;
 using AgentRuntime.Host.Telemetry;
 using AgentRuntime.Host.Tasks;
 using AgentRuntime.Host.Workflows;
+using AgentRuntime.Host.Expressions;
 
 var migrateOnly = MigrateCommand.Take(ref args); // `migrate` / `--migrate-only`: the release job's mode (deploy/README.md)
 var builder = WebApplication.CreateBuilder(args);
@@ -97,6 +98,8 @@ app.MapHealthApi();
 app.MapAuthApi();
 app.MapApiKeysApi();
 app.MapWorkflowsApi();
+app.MapDefinitionFormatApi(); // designer: canonical text of a model, import/export
+app.MapExpressionsApi(); // designer: expression check as you type
 app.MapActivitiesApi();
 app.MapAuditApi();
 app.MapInstancesApi();

@@ -25,4 +25,13 @@ describe('routes', () => {
     expect(parseRoute('#/workflows/a/b')).toEqual({ name: 'not-found', path: '/workflows/a/b' });
     expect(parseRoute('#/workflows/%E0%A4%A')).toEqual({ name: 'not-found', path: '/workflows/%E0%A4%A' });
   });
+
+  // --- designer ---
+  it('opens the designer on a new workflow or an existing one', () => {
+    expect(parseRoute('#/designer/new')).toEqual({ name: 'designer' });
+    expect(parseRoute('#/designer/customer-refund')).toEqual({ name: 'designer', id: 'customer-refund' });
+    expect(parseRoute(hrefFor({ name: 'designer' }))).toEqual({ name: 'designer' });
+    expect(parseRoute(hrefFor({ name: 'designer', id: 'a/b' }))).toEqual({ name: 'designer', id: 'a/b' });
+    expect(parseRoute('#/designer')).toEqual({ name: 'not-found', path: '/designer' });
+  });
 });

@@ -5,12 +5,13 @@ import { Header } from './Header';
 import { useRoute } from './router';
 import { WorkflowList } from './workflows/WorkflowList';
 import { WorkflowDetailPage } from './workflows/WorkflowDetailPage';
+import { DesignerPage } from './designer/DesignerPage'; // --- designer ---
 import { hrefFor } from '../model/routes';
 
 export function App() {
   const route = useRoute();
   const main = useRef<HTMLElement>(null);
-  const routeKey = route.name === 'workflow' ? `workflow:${route.id}` : route.name;
+  const routeKey = route.name === 'workflow' ? `workflow:${route.id}` : route.name === 'designer' ? `designer:${route.id ?? '(new)'}` : route.name;
 
   // Move focus to the new page's content after navigation, as a page load would, so keyboard and screen-reader users
   // start at the top of what changed.
@@ -36,6 +37,8 @@ export function App() {
           <WorkflowList />
         ) : route.name === 'workflow' ? (
           <WorkflowDetailPage key={route.id} id={route.id} />
+        ) : route.name === 'designer' ? (
+          <DesignerPage key={route.id ?? '(new)'} id={route.id} />
         ) : (
           <section className="page">
             <h1>Page not found</h1>

@@ -39,7 +39,7 @@ function HealthIndicator() {
 }
 
 export function Header({ route }: { route: Route }) {
-  const inWorkflows = route.name === 'workflows' || route.name === 'workflow';
+  const inWorkflows = route.name === 'workflows' || route.name === 'workflow' || route.name === 'designer';
   return (
     <header className="app-header">
       <a className="brand" href={hrefFor({ name: 'workflows' })}>

@@ -25,4 +25,15 @@ describe('routes', () => {
     expect(parseRoute('#/workflows/a/b')).toEqual({ name: 'not-found', path: '/workflows/a/b' });
     expect(parseRoute('#/workflows/%E0%A4%A')).toEqual({ name: 'not-found', path: '/workflows/%E0%A4%A' });
   });
+
+  // --- ops ---
+  it('parses the ops console, an instance and a workflow dashboard', () => {
+    expect(parseRoute('#/ops')).toEqual({ name: 'ops' });
+    expect(parseRoute('#/ops/instances/0b1c')).toEqual({ name: 'ops-instance', id: '0b1c' });
+    expect(parseRoute('#/dashboards')).toEqual({ name: 'dashboards' });
+    expect(parseRoute('#/dashboards/customer-refund')).toEqual({ name: 'dashboard', workflowId: 'customer-refund' });
+    expect(parseRoute(hrefFor({ name: 'dashboard', workflowId: 'a/b' }))).toEqual({ name: 'dashboard', workflowId: 'a/b' });
+    expect(parseRoute('#/ops/instances')).toEqual({ name: 'not-found', path: '/ops/instances' });
+  });
+  // --- end ops ---
 });

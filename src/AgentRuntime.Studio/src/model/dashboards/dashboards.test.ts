@@ -77,7 +77,7 @@ describe('dashboardCharts', () => {
     ]);
     const outcome = charts.find((c) => c.id === 'outcome')!;
     expect(outcome.series.map((s) => s.name)).toEqual(['Mean', 'Target 4']);
-    expect(outcome.series[1].reference).toBe(true);
+    expect(outcome.series[1]?.reference).toBe(true);
   });
 
   it('says "no data" for a metric nothing measured (audit sampling not running yet)', () => {

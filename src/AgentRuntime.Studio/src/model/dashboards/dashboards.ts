@@ -203,7 +203,8 @@ export function niceTicks(min: number, max: number, count = 4): number[] {
   const step = [1, 2, 5, 10].map((m) => m * pow).find((s) => s >= raw) ?? 10 * pow;
   const ticks: number[] = [];
   for (let v = Math.floor(lo / step) * step; v < hi + step / 2; v += step) ticks.push(Number(v.toPrecision(12)));
-  if (ticks[ticks.length - 1] < hi) ticks.push(Number((ticks[ticks.length - 1] + step).toPrecision(12)));
+  const last = ticks[ticks.length - 1] ?? lo;
+  if (last < hi) ticks.push(Number((last + step).toPrecision(12)));
   return ticks;
 }
 
@@ -215,7 +216,7 @@ export function linePath(values: (number | null)[], x: (i: number) => number, y:
   const parts: string[] = [];
   let run: string[] = [];
   const flush = () => {
-    if (run.length === 1) run.push(run[0].replace(/^M/, 'L'));
+    if (run.length === 1) run.push((run[0] ?? '').replace(/^M/, 'L'));
     if (run.length > 0) parts.push(run.join(' '));
     run = [];
   };
@@ -301,10 +302,10 @@ export function chartSummary(spec: ChartSpec, bucket: string): string {
     const points = s.values.map((v, i) => ({ v, i })).filter((p): p is { v: number; i: number } => p.v !== null && Number.isFinite(p.v));
     if (points.length === 0) return `${s.name}: no data`;
     if (s.reference) return `${s.name}`;
-    const last = points[points.length - 1];
+    const last = points[points.length - 1]!;
     const max = points.reduce((a, b) => (b.v > a.v ? b : a));
     const min = points.reduce((a, b) => (b.v < a.v ? b : a));
-    return `${s.name} latest ${formatValue(last.v, spec.format)} (${formatBucket(spec.times[last.i], bucket)}), range ${formatValue(min.v, spec.format)} to ${formatValue(max.v, spec.format)}`;
+    return `${s.name} latest ${formatValue(last.v, spec.format)} (${formatBucket(spec.times[last.i] ?? '', bucket)}), range ${formatValue(min.v, spec.format)} to ${formatValue(max.v, spec.format)}`;
   });
   return `${spec.title}, ${spec.yLabel} per ${bucket}: ${parts.join('; ')}.`;
 }

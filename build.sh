@@ -94,6 +94,7 @@ cmd_test() {
     ( cd "$STUDIO" && npm test --silent ) > "$results/studio-tests.txt" 2>&1 || rc=$?
     cat "$results/studio-tests.txt"
   fi
+  [ -d "$ROOT/artifacts/screenshots" ] && log "browser test screenshots in artifacts/screenshots"
   summarize "$results"
   return $rc
 }

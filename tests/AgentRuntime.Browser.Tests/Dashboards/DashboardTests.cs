@@ -23,20 +23,20 @@ public sealed class DashboardTests(StudioFixture studio, ITestOutputHelper outpu
         foreach (var (amount, decided) in new[] { (40m, 40m), (60m, 60m), (20m, 20m), (80m, 50m) })
         {
             var id = await _api.StartRefundAsync(amount);
-            await _api.DecideAsync(id, "propose", _api.Approver, "approved", new { amount = decided, policy = decided == amount ? "full" : "partial" });
+            await _api.DecideAsync(id, "propose", _api.Approver, "approved", new { decision = new { amount = decided, policy = decided == amount ? "full" : "partial" } });
             small.Add(id);
         }
         // One large refund also needs bob's approval.
         var large = await _api.StartRefundAsync(450);
-        await _api.DecideAsync(large, "propose", _api.Approver, "approved", new { amount = 450, policy = "full" });
+        await _api.DecideAsync(large, "propose", _api.Approver, "approved", new { decision = new { amount = 450, policy = "full" } });
         await _api.DecideAsync(large, "approve", _api.SecondApprover, "approved", new { amount = 450 });
         foreach (var id in small.Append(large)) await _api.WaitForAsync(id, i => OpsApi.Status(i, "completed"), "completed");
 
         await using var s = await studio.OpenAsync("oscar", "#/dashboards", output);
         await s.Page.GetByRole(AriaRole.Link, new() { Name = "Customer refund" }).ClickAsync();
         await Expect(s.Page).ToHaveURLAsync(new Regex("#/dashboards/customer-refund$"));
-        await s.Page.GetByLabel("Window").SelectOptionAsync("24h");
-        await s.Page.GetByLabel("Per").SelectOptionAsync("hour");
+        await s.Page.GetByLabel("Window", new() { Exact = true }).SelectOptionAsync("24h");
+        await s.Page.GetByLabel("Per", new() { Exact = true }).SelectOptionAsync("hour");
 
         // Totals: at least these five completed (other tests may have completed more refunds on the shared host).
         var completed = s.Page.Locator(".tile", new() { HasText = "Completed" }).Locator("dd");

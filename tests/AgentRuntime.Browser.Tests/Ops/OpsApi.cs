@@ -57,7 +57,8 @@ public sealed class OpsApi(StudioFixture studio)
             if (done(last)) return last;
             await Task.Delay(200);
         } while (DateTime.UtcNow < deadline);
-        Assert.Fail($"instance {id} did not reach '{what}' within {Patience.TotalSeconds:0} s; last: status={last["status"]}, waitingOn={last["waitingOn"]}, error={last["error"]}");
+        var incidents = string.Join("; ", last["incidents"]!.AsArray().Select(i => $"{i!["nodeId"]}: {i["errorType"]} {i["message"]}"));
+        Assert.Fail($"instance {id} did not reach '{what}' within {Patience.TotalSeconds:0} s; last: status={last["status"]}, waitingOn={last["waitingOn"]}, error={last["error"]}, incidents: {incidents}");
         return last;
     }
 
@@ -66,7 +67,10 @@ public sealed class OpsApi(StudioFixture studio)
     public static bool JournalHas(JsonObject i, string nodeId, string status) =>
         i["journal"]!.AsArray().Any(j => (string?)j!["nodeId"] == nodeId && (string?)j["status"] == status);
 
-    /// <summary>Waits for the instance's open task at <paramref name="nodeId"/> and decides it as <paramref name="actor"/>.</summary>
+    /// <summary>
+    /// Waits for the instance's open task at <paramref name="nodeId"/> and decides it as <paramref name="actor"/>.
+    /// <paramref name="payload"/> replaces the task's data: a shadow agent's decide task wants <c>{decision: …}</c>.
+    /// </summary>
     public async Task DecideAsync(Guid instanceId, string nodeId, HttpClient actor, string outcome, object? payload = null)
     {
         var deadline = DateTime.UtcNow + Patience;

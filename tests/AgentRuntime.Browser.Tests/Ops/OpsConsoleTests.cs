@@ -79,7 +79,7 @@ public sealed class OpsConsoleTests(StudioFixture studio, ITestOutputHelper outp
     {
         // A refund too large for the automatic path: the agent proposes (shadow), alice decides, the route sends it to approval.
         var id = await _api.StartRefundAsync(480);
-        await _api.DecideAsync(id, "propose", _api.Approver, "approved", new { amount = 480, policy = "full" });
+        await _api.DecideAsync(id, "propose", _api.Approver, "approved", new { decision = new { amount = 480, policy = "full" } });
         await _api.WaitForAsync(id, i => OpsApi.JournalHas(i, "approve", "waiting"), "waiting for the refund approval");
 
         await using var s = await studio.OpenAsync("oscar", $"#/ops/instances/{id}", output);

@@ -62,10 +62,10 @@ export function DashboardPage({ workflowId }: { workflowId: string }) {
             · <a href={hrefFor({ name: 'ops' })}>Ops console</a>
           </p>
         </div>
-        <form className="dashboard-controls" aria-label="Dashboard window" onSubmit={(e) => e.preventDefault()}>
+        <form className="dashboard-controls" aria-label="Dashboard options" onSubmit={(e) => e.preventDefault()}>
           <label>
-            Window
-            <select value={range} onChange={(e) => setRange(e.target.value as DashboardRange)}>
+            <span id="dash-window">Window</span>
+            <select aria-labelledby="dash-window" value={range} onChange={(e) => setRange(e.target.value as DashboardRange)}>
               {(Object.keys(RANGE_LABELS) as DashboardRange[]).map((r) => (
                 <option key={r} value={r}>
                   {RANGE_LABELS[r]}
@@ -74,8 +74,8 @@ export function DashboardPage({ workflowId }: { workflowId: string }) {
             </select>
           </label>
           <label>
-            Per
-            <select value={bucket} onChange={(e) => setBucket(e.target.value as 'hour' | 'day')}>
+            <span id="dash-bucket">Per</span>
+            <select aria-labelledby="dash-bucket" value={bucket} onChange={(e) => setBucket(e.target.value as 'hour' | 'day')}>
               <option value="hour">hour</option>
               <option value="day">day</option>
             </select>

@@ -210,8 +210,8 @@ function InstancesPanel({ workflows }: { workflows: WorkflowSummary[] }) {
       </div>
       <form className="ops-filters" aria-label="Instance filters" onSubmit={(e) => e.preventDefault()}>
         <label>
-          Workflow
-          <select value={filter.workflow ?? ''} onChange={(e) => setFilterValue('workflow', e.target.value)}>
+          <span id={`${formId}-wf`}>Workflow</span>
+          <select aria-labelledby={`${formId}-wf`} value={filter.workflow ?? ''} onChange={(e) => setFilterValue('workflow', e.target.value)}>
             <option value="">All workflows</option>
             {workflows.map((w) => (
               <option key={w.id} value={w.id}>
@@ -221,8 +221,8 @@ function InstancesPanel({ workflows }: { workflows: WorkflowSummary[] }) {
           </select>
         </label>
         <label>
-          Status
-          <select value={filter.status ?? ''} onChange={(e) => setFilterValue('status', e.target.value)}>
+          <span id={`${formId}-st`}>Status</span>
+          <select aria-labelledby={`${formId}-st`} value={filter.status ?? ''} onChange={(e) => setFilterValue('status', e.target.value)}>
             <option value="">Any status</option>
             {INSTANCE_STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -236,8 +236,8 @@ function InstancesPanel({ workflows }: { workflows: WorkflowSummary[] }) {
       <fieldset className="bulk-bar" aria-describedby={`${formId}-bulk-help`}>
         <legend>Bulk action</legend>
         <label>
-          Operation
-          <select value={operation} onChange={(e) => setOperation(e.target.value as InstanceAction)}>
+          <span id={`${formId}-op`}>Operation</span>
+          <select aria-labelledby={`${formId}-op`} value={operation} onChange={(e) => setOperation(e.target.value as InstanceAction)}>
             {INSTANCE_ACTIONS.map((a) => (
               <option key={a} value={a}>
                 {ACTION_LABELS[a]}

@@ -75,6 +75,42 @@ public sealed class OpsConsoleTests(StudioFixture studio, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task A_refused_action_shows_the_servers_problem_in_the_dialog_and_keeps_the_typed_reason()
+    {
+        await using var s = await studio.OpenAsync("oscar", "#/ops", output);
+        try
+        {
+            await s.Page.GetByRole(AriaRole.Button, new() { Name = "Pause workflow Invoice processing" }).ClickAsync();
+            var dialog = s.Page.GetByRole(AriaRole.Dialog);
+            await dialog.GetByLabel("Reason").FillAsync("Quarter-end freeze");
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Pause workflow" }).ClickAsync();
+            await Expect(s.Page.GetByRole(AriaRole.Button, new() { Name = "Resume workflow Invoice processing" })).ToBeVisibleAsync();
+
+            // Another ops lead resumes it meanwhile; this page still offers Resume, and the host refuses the stale request.
+            var other = await _api.Oscar.PostAsJsonAsync("/api/v1/workflows/invoice-processing/resume", new { reason = "resumed from the CLI by a colleague" });
+            Assert.True(other.IsSuccessStatusCode, await other.Content.ReadAsStringAsync());
+            await s.Page.GetByRole(AriaRole.Button, new() { Name = "Resume workflow Invoice processing" }).ClickAsync();
+            dialog = s.Page.GetByRole(AriaRole.Dialog);
+            const string typed = "Freeze lifted by finance";
+            await dialog.GetByLabel("Reason").FillAsync(typed);
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Resume workflow" }).ClickAsync();
+            var alert = dialog.GetByRole(AriaRole.Alert);
+            await Expect(alert).ToContainTextAsync("Not applicable in the current state");
+            await Expect(alert).ToContainTextAsync("HTTP 409");
+            await Expect(alert).ToContainTextAsync("is not paused");
+            await Expect(dialog.GetByLabel("Reason")).ToHaveValueAsync(typed); // nothing typed is lost
+            await s.ScreenshotAsync("refused-resume-problem-shown");
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+            await Expect(dialog).ToBeHiddenAsync();
+        }
+        finally
+        {
+            // Leave the shared host as found: the sample workflow accepts starts.
+            await _api.Oscar.PostAsJsonAsync("/api/v1/workflows/invoice-processing/resume", new { reason = "test cleanup" });
+        }
+    }
+
+    [Fact]
     public async Task The_instance_view_highlights_the_executed_path_and_shows_journal_variables_and_actions()
     {
         // A refund too large for the automatic path: the agent proposes (shadow), alice decides, the route sends it to approval.

@@ -134,7 +134,9 @@ describe('formatting', () => {
     expect(formatDuration(3 * 86400)).toBe('3 d');
     expect(formatValue(null, 'percent')).toBe('no data');
     expect(formatValue(2 / 3, 'percent')).toBe('66.7%');
-    expect(formatValue(0.03, 'money')).toBe('0.0300');
+    expect(formatValue(0.03, 'money')).toBe('0.03');
+    expect(formatValue(0.00351, 'money')).toBe('0.0035');
+    expect(formatValue(0, 'money')).toBe('0');
     expect(formatBucket('2026-03-02T09:00:00Z', 'hour')).toBe('09:00');
     expect(formatBucket('2026-03-02T00:00:00Z', 'day')).toBe('2 Mar');
     expect(labelIndexes(30, 8)).toEqual([0, 4, 8, 12, 16, 20, 24, 28]);

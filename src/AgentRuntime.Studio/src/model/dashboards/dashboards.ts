@@ -267,7 +267,8 @@ export function formatValue(v: number | null | undefined, format: ValueFormat): 
     case 'percent':
       return `${Math.round(v * 1000) / 10}%`;
     case 'money':
-      return v.toFixed(v !== 0 && Math.abs(v) < 1 ? 4 : 2);
+      // Agent calls cost fractions of a cent: up to four decimals, without trailing zeros (0.0035, 0.5, 12.25).
+      return String(Number(v.toFixed(Math.abs(v) < 1 ? 4 : 2)));
     case 'number':
       return String(Math.round(v * 100) / 100);
   }

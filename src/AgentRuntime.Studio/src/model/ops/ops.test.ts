@@ -8,6 +8,7 @@ import {
   instanceQuery,
   reasonProblem,
   runOnSelection,
+  shortId,
   type SelectionProgress,
 } from './ops';
 
@@ -103,5 +104,13 @@ describe('executedPath', () => {
     const failing = executedPath(graph, journal.slice(0, 2), [{ nodeId: 'approve', status: 'open' }], 'suspended');
     expect(failing.failed.has('approve')).toBe(true);
     expect(failing.current.has('approve')).toBe(true);
+  });
+});
+
+describe('shortId', () => {
+  it('keeps the random tail of a time-ordered id, which differs between instances started together', () => {
+    expect(shortId('01a1fd3b-dd30-7ef5-8c43-0cddf4f2c133')).toBe('…f4f2c133');
+    expect(shortId('01a1fd3b-dd31-7aa5-8c43-0cdd11112222')).not.toBe(shortId('01a1fd3b-dd30-7ef5-8c43-0cddf4f2c133'));
+    expect(shortId('abc')).toBe('abc');
   });
 });

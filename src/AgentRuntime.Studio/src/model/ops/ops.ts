@@ -282,6 +282,14 @@ export function formatDurationMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
 
+/**
+ * A short, still distinguishing form of an instance id. Instance ids are time-ordered (UUID v7): their first characters
+ * are the same for instances started in the same minute, so the short form is the random tail, not the head.
+ */
+export function shortId(id: string): string {
+  return id.length > 12 ? `…${id.slice(-8)}` : id;
+}
+
 /** Pretty JSON for the variables / input panes; undefined or null shows as an em dash. */
 export function prettyJson(value: unknown): string {
   if (value === undefined || value === null) return '—';

@@ -11,6 +11,7 @@ import {
   executedPath,
   formatDurationMs,
   prettyJson,
+  shortId,
   statusTone,
   type InstanceAction,
   type InstanceDetail,
@@ -51,12 +52,12 @@ export function InstancePage({ id }: { id: string }) {
       </p>
       {resource.state === 'loading' ? (
         <>
-          <h1 id="instance-heading">Instance {id.slice(0, 8)}</h1>
+          <h1 id="instance-heading">Instance {shortId(id)}</h1>
           <Loading what="the instance" />
         </>
       ) : resource.state === 'error' ? (
         <>
-          <h1 id="instance-heading">Instance {id.slice(0, 8)}</h1>
+          <h1 id="instance-heading">Instance {shortId(id)}</h1>
           <ErrorView error={resource.error} onRetry={reload} />
         </>
       ) : (
@@ -87,7 +88,7 @@ function InstanceView({ instance, definition, activities, definitionError, reloa
       <div className="page-heading">
         <div>
           <h1 id="instance-heading">
-            Instance <span className="mono">{instance.id.slice(0, 8)}</span> <Badge tone={statusTone(instance.status)}>{instance.status}</Badge>
+            Instance <span className="mono">{shortId(instance.id)}</span> <Badge tone={statusTone(instance.status)}>{instance.status}</Badge>
           </h1>
           <p className="subtitle">
             <code>{instance.id}</code> · <a href={hrefFor({ name: 'workflow', id: instance.workflowId })}>{instance.workflowId}</a> v{instance.version}
@@ -247,7 +248,7 @@ function InstanceView({ instance, definition, activities, definitionError, reloa
 
       {action ? (
         <ReasonDialog
-          title={`${ACTION_LABELS[action]} instance ${instance.id.slice(0, 8)}`}
+          title={`${ACTION_LABELS[action]} instance ${shortId(instance.id)}`}
           consequence={ACTION_CONSEQUENCES[action]}
           confirmLabel={`${ACTION_LABELS[action]} instance`}
           onConfirm={async (reason) => {

@@ -11,6 +11,7 @@ import {
   bulkFilter,
   bulkPercent,
   runOnSelection,
+  shortId,
   statusTone,
   type BulkOperationView,
   type InstanceAction,
@@ -302,10 +303,9 @@ function InstancesPanel({ workflows }: { workflows: WorkflowSummary[] }) {
                     <input type="checkbox" aria-label={`Select instance ${i.id}`} checked={selected.has(i.id)} onChange={() => toggle(i.id)} />
                   </td>
                   <th scope="row">
-                    <a href={hrefFor({ name: 'ops-instance', id: i.id })} className="mono">
-                      {i.id.slice(0, 8)}
+                    <a href={hrefFor({ name: 'ops-instance', id: i.id })} className="mono instance-id">
+                      {i.id}
                     </a>
-                    <span className="visually-hidden"> {i.id}</span>
                   </th>
                   <td>
                     {i.workflowId} <span className="row-sub">v{i.version}</span>
@@ -409,7 +409,7 @@ function BulkProgress({ bulk, onDismiss }: { bulk: BulkState; onDismiss: () => v
         <ul className="bulk-failures">
           {bulk.progress.failed.map((f) => (
             <li key={f.id}>
-              <code>{f.id.slice(0, 8)}</code>: {f.message}
+              <code>{shortId(f.id)}</code>: {f.message}
             </li>
           ))}
         </ul>

@@ -99,6 +99,8 @@ public sealed class OpsConsoleTests(StudioFixture studio, ITestOutputHelper outp
             await Expect(alert).ToContainTextAsync("HTTP 409");
             await Expect(alert).ToContainTextAsync("is not paused");
             await Expect(dialog.GetByLabel("Reason")).ToHaveValueAsync(typed); // nothing typed is lost
+            // Behind the dialog the console has caught up with the colleague's resume.
+            await Expect(s.Page.Locator("tr[data-workflow='invoice-processing']").GetByText("accepting starts")).ToBeVisibleAsync();
             await s.ScreenshotAsync("refused-resume-problem-shown");
             await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
             await Expect(dialog).ToBeHiddenAsync();

@@ -1,5 +1,6 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { api } from '../../api/endpoints';
+import { ApiError } from '../../api/client';
 import { opsApi } from '../../api/ops';
 import { formatDateTime } from '../../model/format';
 import {
@@ -32,21 +33,25 @@ export function OpsConsole() {
     const [list, holds] = await Promise.all([api.listWorkflows({ signal }), opsApi.holds({ signal })]);
     return { list, holds: holds.items };
   });
+  // A reload (after a pause or resume) keeps showing the last answer until the new one arrives, so the instance
+  // filters, a running bulk operation's progress and an open dialog are not torn down by it.
+  const last = useRef<{ list: WorkflowSummary[]; holds: WorkflowHold[] }>(undefined);
+  if (workflows.state === 'ready') last.current = workflows.data;
+  const data = last.current;
   return (
     <section className="page page-wide ops-page" aria-labelledby="ops-heading">
       <div className="page-heading">
         <h1 id="ops-heading">Ops console</h1>
       </div>
-      {workflows.state === 'loading' ? (
-        <Loading what="workflows" />
-      ) : workflows.state === 'error' ? (
-        <ErrorView error={workflows.error} onRetry={reloadWorkflows} />
-      ) : (
+      {workflows.state === 'error' ? <ErrorView error={workflows.error} onRetry={reloadWorkflows} /> : null}
+      {data ? (
         <>
-          <WorkflowControls workflows={workflows.data.list} holds={workflows.data.holds} onChanged={reloadWorkflows} />
-          <InstancesPanel workflows={workflows.data.list} />
+          <WorkflowControls workflows={data.list} holds={data.holds} onChanged={reloadWorkflows} />
+          <InstancesPanel workflows={data.list} />
         </>
-      )}
+      ) : workflows.state === 'loading' ? (
+        <Loading what="workflows" />
+      ) : null}
     </section>
   );
 }
@@ -127,8 +132,14 @@ function WorkflowControls({ workflows, holds, onChanged }: { workflows: Workflow
           confirmLabel={dialog.action === 'pause' ? 'Pause workflow' : 'Resume workflow'}
           onConfirm={async (reason) => {
             const id = dialog.workflow.id;
-            if (dialog.action === 'pause') await opsApi.pauseWorkflow(id, reason);
-            else await opsApi.resumeWorkflow(id, reason);
+            try {
+              if (dialog.action === 'pause') await opsApi.pauseWorkflow(id, reason);
+              else await opsApi.resumeWorkflow(id, reason);
+            } catch (e) {
+              // Someone else changed it meanwhile (409): show the current state behind the dialog, which keeps the problem.
+              if (e instanceof ApiError && e.status === 409) onChanged();
+              throw e;
+            }
             setAnnouncement(`Workflow ${dialog.workflow.name || id} ${dialog.action === 'pause' ? 'paused' : 'resumed'}.`);
             onChanged();
           }}

@@ -57,11 +57,17 @@ public sealed class OpsConsoleTests(StudioFixture studio, ITestOutputHelper outp
         Assert.Equal(pauseReason, (string?)paused["reason"]);
         Assert.Equal("oscar", (string?)paused["actor"]);
 
-        // Resume, again with a reason.
-        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Resume workflow Customer refund" }).ClickAsync();
+        // Resume, again with a reason — this time by keyboard alone: Enter on the button, the reason field has focus,
+        // Tab past Cancel to the confirm button, Enter.
+        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Resume workflow Customer refund" }).FocusAsync();
+        await s.Page.Keyboard.PressAsync("Enter");
         dialog = s.Page.GetByRole(AriaRole.Dialog, new() { Name = "Resume workflow Customer refund" });
-        await dialog.GetByLabel("Reason").FillAsync(resumeReason);
-        await dialog.GetByRole(AriaRole.Button, new() { Name = "Resume workflow" }).ClickAsync();
+        await Expect(dialog.GetByLabel("Reason")).ToBeFocusedAsync();
+        await s.Page.Keyboard.TypeAsync(resumeReason);
+        await s.Page.Keyboard.PressAsync("Tab");
+        await s.Page.Keyboard.PressAsync("Tab");
+        await Expect(dialog.GetByRole(AriaRole.Button, new() { Name = "Resume workflow" })).ToBeFocusedAsync();
+        await s.Page.Keyboard.PressAsync("Enter");
         await Expect(dialog).ToBeHiddenAsync();
         await Expect(row.GetByText("accepting starts")).ToBeVisibleAsync();
         await s.ScreenshotAsync("workflow-resumed");

@@ -23,6 +23,10 @@ public sealed class OpsConsoleTests(StudioFixture studio, ITestOutputHelper outp
     {
         const string pauseReason = "Payment provider outage INC-4711: hold refunds";
         const string resumeReason = "Provider back; INC-4711 closed";
+        // An instance already in flight: the agent has proposed and the instance waits for a person's decision.
+        var inFlight = await _api.StartRefundAsync(30);
+        await _api.WaitForAsync(inFlight, i => OpsApi.JournalHas(i, "propose", "waiting"), "waiting for the decision");
+
         await using var s = await studio.OpenAsync("oscar", "#/ops", output);
         var row = s.Page.Locator("tr[data-workflow='customer-refund']");
         await Expect(row.GetByText("accepting starts")).ToBeVisibleAsync();
@@ -57,6 +61,15 @@ public sealed class OpsConsoleTests(StudioFixture studio, ITestOutputHelper outp
         Assert.Equal(pauseReason, (string?)paused["reason"]);
         Assert.Equal("oscar", (string?)paused["actor"]);
 
+        // The instance in flight gets its decision while the workflow is paused: it holds before its next step.
+        await _api.DecideAsync(inFlight, "propose", _api.Approver, "approved", new { decision = new { amount = 30, policy = "full" } });
+        var held = await _api.WaitForAsync(inFlight, i => OpsApi.Status(i, "paused"), "held by the workflow pause");
+        output.WriteLine($"hold reason: {held["holdReason"]}");
+        Assert.False(OpsApi.JournalHas(held, "refund", "completed"), "a paused workflow issued a refund");
+        await s.Page.GetByLabel("Workflow", new() { Exact = true }).SelectOptionAsync("customer-refund");
+        await Expect(s.Page.Locator($"tr[data-instance='{inFlight}']").GetByText("paused", new() { Exact = true })).ToBeVisibleAsync();
+        await s.ScreenshotAsync("instance-held-by-the-pause");
+
         // Resume, again with a reason — this time by keyboard alone: Enter on the button, the reason field has focus,
         // Tab past Cancel to the confirm button, Enter.
         await s.Page.GetByRole(AriaRole.Button, new() { Name = "Resume workflow Customer refund" }).FocusAsync();
@@ -72,10 +85,11 @@ public sealed class OpsConsoleTests(StudioFixture studio, ITestOutputHelper outp
         await Expect(row.GetByText("accepting starts")).ToBeVisibleAsync();
         await s.ScreenshotAsync("workflow-resumed");
 
-        // It runs again: a start is accepted and the instance executes its first node (the agent proposes, a person decides).
+        // It runs again: the held instance continues to its refund, and a start is accepted and the instance executes its first node (the agent proposes, a person decides).
         var id = await _api.StartRefundAsync(25);
         var running = await _api.WaitForAsync(id, i => OpsApi.JournalHas(i, "propose", "waiting"), "propose run, waiting for the decision");
         Assert.Equal("waiting", (string?)running["status"]);
+        await _api.WaitForAsync(inFlight, i => OpsApi.Status(i, "completed") && OpsApi.JournalHas(i, "refund", "completed"), "refunded after the resume");
         var resumed = (await _api.AuditAsync("customer-refund", "workflow.resumed")).Last()!;
         Assert.Equal(resumeReason, (string?)resumed["reason"]);
     }

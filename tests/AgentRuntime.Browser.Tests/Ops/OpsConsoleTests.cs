@@ -64,7 +64,7 @@ public sealed class OpsConsoleTests(StudioFixture studio, ITestOutputHelper outp
         // The instance in flight gets its decision while the workflow is paused: it holds before its next step.
         await _api.DecideAsync(inFlight, "propose", _api.Approver, "approved", new { decision = new { amount = 30, policy = "full" } });
         var held = await _api.WaitForAsync(inFlight, i => OpsApi.Status(i, "paused"), "held by the workflow pause");
-        output.WriteLine($"hold reason: {held["holdReason"]}");
+        Assert.Contains(pauseReason, (string?)held["holdReason"], StringComparison.Ordinal); // "workflow paused: <reason>"
         Assert.False(OpsApi.JournalHas(held, "refund", "completed"), "a paused workflow issued a refund");
         await s.Page.GetByLabel("Workflow", new() { Exact = true }).SelectOptionAsync("customer-refund");
         await Expect(s.Page.Locator($"tr[data-instance='{inFlight}']").GetByText("paused", new() { Exact = true })).ToBeVisibleAsync();

@@ -1,7 +1,10 @@
 // The Studio's client-side routes, carried in the URL's hash (`#/workflows/refunds`) so the host needs no
 // server-side routing beyond serving index.html. Pure functions; the React hook lives in ui/router.ts.
 
+import { isWorkRoute, parseWorkRoute, workHref, type WorkRoute } from './inbox.routes'; // --- work surfaces ---
+
 export type Route =
+  | WorkRoute // --- work surfaces ---
   | { name: 'workflows' }
   | { name: 'workflow'; id: string }
   // --- ops ---
@@ -13,6 +16,8 @@ export type Route =
   | { name: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
+  const work = parseWorkRoute(hash); // --- work surfaces ---
+  if (work) return work;
   const path = hash.replace(/^#/, '').replace(/^\/+/, '').replace(/\/+$/, '');
   const parts = path === '' ? [] : path.split('/');
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'workflows')) return { name: 'workflows' };
@@ -54,6 +59,7 @@ function parseOpsRoute(parts: string[]): Route | undefined {
 // --- end ops ---
 
 export function hrefFor(route: Route): string {
+  if (isWorkRoute(route)) return workHref(route); // --- work surfaces ---
   switch (route.name) {
     case 'workflows':
       return '#/workflows';

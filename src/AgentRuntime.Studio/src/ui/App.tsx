@@ -1,4 +1,6 @@
 import { useEffect, useRef } from 'react';
+import { isWorkRoute } from '../model/inbox.routes'; // --- work surfaces ---
+import { WorkPage } from './inbox/WorkPage'; // --- work surfaces ---
 import { Header } from './Header';
 import { useRoute } from './router';
 import { WorkflowList } from './workflows/WorkflowList';
@@ -32,7 +34,9 @@ export function App() {
       </a>
       <Header route={route} />
       <main id="main" ref={main} tabIndex={-1} className="app-main">
-        {route.name === 'workflows' ? (
+        {isWorkRoute(route) ? (
+          <WorkPage route={route} />
+        ) : route.name === 'workflows' ? (
           <WorkflowList />
         ) : route.name === 'workflow' ? (
           <WorkflowDetailPage key={route.id} id={route.id} />

@@ -3,6 +3,7 @@ import { api } from '../api/endpoints';
 import type { Route } from '../model/routes';
 import { hrefFor } from '../model/routes';
 import { SignIn } from './SignIn';
+import { WorkNavItems } from './inbox/WorkNav'; // --- work surfaces ---
 
 const HEALTH_INTERVAL_MS = 15_000;
 
@@ -46,6 +47,7 @@ export function Header({ route }: { route: Route }) {
       </a>
       <nav aria-label="Main">
         <ul className="nav-list">
+          <WorkNavItems route={route} />
           <li>
             <a href={hrefFor({ name: 'workflows' })} aria-current={inWorkflows ? 'page' : undefined}>
               Workflows

@@ -27,71 +27,79 @@ public sealed class OpsConsoleTests(StudioFixture studio, ITestOutputHelper outp
         var inFlight = await _api.StartRefundAsync(30);
         await _api.WaitForAsync(inFlight, i => OpsApi.JournalHas(i, "propose", "waiting"), "waiting for the decision");
 
-        await using var s = await studio.OpenAsync("oscar", "#/ops", output);
-        var row = s.Page.Locator("tr[data-workflow='customer-refund']");
-        await Expect(row.GetByText("accepting starts")).ToBeVisibleAsync();
-        await s.ScreenshotAsync("ops-console");
+        try
+        {
+            await using var s = await studio.OpenAsync("oscar", "#/ops", output);
+            var row = s.Page.Locator("tr[data-workflow='customer-refund']");
+            await Expect(row.GetByText("accepting starts")).ToBeVisibleAsync();
+            await s.ScreenshotAsync("ops-console");
 
-        // Pause: the dialog will not confirm without a reason.
-        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Pause workflow Customer refund" }).ClickAsync();
-        var dialog = s.Page.GetByRole(AriaRole.Dialog, new() { Name = "Pause workflow Customer refund" });
-        await Expect(dialog).ToBeVisibleAsync();
-        var confirm = dialog.GetByRole(AriaRole.Button, new() { Name = "Pause workflow" });
-        await Expect(confirm).ToBeDisabledAsync();
-        await dialog.GetByLabel("Reason").FillAsync("   ");
-        await Expect(confirm).ToBeDisabledAsync(); // blank is not a reason
-        await s.ScreenshotAsync("pause-dialog-reason-required");
-        await dialog.GetByLabel("Reason").FillAsync(pauseReason);
-        await Expect(confirm).ToBeEnabledAsync();
-        await confirm.ClickAsync();
-        await Expect(dialog).ToBeHiddenAsync();
-        await Expect(row.GetByText("paused", new() { Exact = true })).ToBeVisibleAsync();
-        await Expect(row.GetByText(pauseReason, new() { Exact = false })).ToBeVisibleAsync();
-        await s.ScreenshotAsync("workflow-paused");
+            // Pause: the dialog will not confirm without a reason.
+            await s.Page.GetByRole(AriaRole.Button, new() { Name = "Pause workflow Customer refund" }).ClickAsync();
+            var dialog = s.Page.GetByRole(AriaRole.Dialog, new() { Name = "Pause workflow Customer refund" });
+            await Expect(dialog).ToBeVisibleAsync();
+            var confirm = dialog.GetByRole(AriaRole.Button, new() { Name = "Pause workflow" });
+            await Expect(confirm).ToBeDisabledAsync();
+            await dialog.GetByLabel("Reason").FillAsync("   ");
+            await Expect(confirm).ToBeDisabledAsync(); // blank is not a reason
+            await s.ScreenshotAsync("pause-dialog-reason-required");
+            await dialog.GetByLabel("Reason").FillAsync(pauseReason);
+            await Expect(confirm).ToBeEnabledAsync();
+            await confirm.ClickAsync();
+            await Expect(dialog).ToBeHiddenAsync();
+            await Expect(row.GetByText("paused", new() { Exact = true })).ToBeVisibleAsync();
+            await Expect(row.GetByText(pauseReason, new() { Exact = false })).ToBeVisibleAsync();
+            await s.ScreenshotAsync("workflow-paused");
 
-        // The host agrees: a new start is refused, saying why; the hold and the audit trail carry the reason and who.
-        var refused = await _api.TryStartAsync("customer-refund", new { orderId = "o-paused", amount = 10, reason = "arrived damaged" });
-        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
-        Assert.Contains(pauseReason, await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        var holds = await _api.Oscar.GetFromJsonAsync<JsonObject>("/api/v1/operations/holds");
-        var hold = holds!["items"]!.AsArray().Single(h => (string?)h!["workflowId"] == "customer-refund")!;
-        Assert.Equal(pauseReason, (string?)hold["reason"]);
-        Assert.Equal("oscar", (string?)hold["pausedBy"]);
-        var paused = (await _api.AuditAsync("customer-refund", "workflow.paused")).Last()!;
-        Assert.Equal(pauseReason, (string?)paused["reason"]);
-        Assert.Equal("oscar", (string?)paused["actor"]);
+            // The host agrees: a new start is refused, saying why; the hold and the audit trail carry the reason and who.
+            var refused = await _api.TryStartAsync("customer-refund", new { orderId = "o-paused", amount = 10, reason = "arrived damaged" });
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            Assert.Contains(pauseReason, await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            var holds = await _api.Oscar.GetFromJsonAsync<JsonObject>("/api/v1/operations/holds");
+            var hold = holds!["items"]!.AsArray().Single(h => (string?)h!["workflowId"] == "customer-refund")!;
+            Assert.Equal(pauseReason, (string?)hold["reason"]);
+            Assert.Equal("oscar", (string?)hold["pausedBy"]);
+            var paused = (await _api.AuditAsync("customer-refund", "workflow.paused")).Last()!;
+            Assert.Equal(pauseReason, (string?)paused["reason"]);
+            Assert.Equal("oscar", (string?)paused["actor"]);
 
-        // The instance in flight gets its decision while the workflow is paused: it holds before its next step.
-        await _api.DecideAsync(inFlight, "propose", _api.Approver, "approved", new { decision = new { amount = 30, policy = "full" } });
-        var held = await _api.WaitForAsync(inFlight, i => OpsApi.Status(i, "paused"), "held by the workflow pause");
-        Assert.Contains(pauseReason, (string?)held["holdReason"], StringComparison.Ordinal); // "workflow paused: <reason>"
-        Assert.False(OpsApi.JournalHas(held, "refund", "completed"), "a paused workflow issued a refund");
-        await s.Page.GetByLabel("Workflow", new() { Exact = true }).SelectOptionAsync("customer-refund");
-        await Expect(s.Page.Locator($"tr[data-instance='{inFlight}']").GetByText("paused", new() { Exact = true })).ToBeVisibleAsync();
-        await s.ScreenshotAsync("instance-held-by-the-pause");
+            // The instance in flight gets its decision while the workflow is paused: it holds before its next step.
+            await _api.DecideAsync(inFlight, "propose", _api.Approver, "approved", new { decision = new { amount = 30, policy = "full" } });
+            var held = await _api.WaitForAsync(inFlight, i => OpsApi.Status(i, "paused"), "held by the workflow pause");
+            Assert.Contains(pauseReason, (string?)held["holdReason"], StringComparison.Ordinal); // "workflow paused: <reason>"
+            Assert.False(OpsApi.JournalHas(held, "refund", "completed"), "a paused workflow issued a refund");
+            await s.Page.GetByLabel("Workflow", new() { Exact = true }).SelectOptionAsync("customer-refund");
+            await Expect(s.Page.Locator($"tr[data-instance='{inFlight}']").GetByText("paused", new() { Exact = true })).ToBeVisibleAsync();
+            await s.ScreenshotAsync("instance-held-by-the-pause");
 
-        // Resume, again with a reason — this time by keyboard alone: Enter on the button, the reason field has focus,
-        // Tab past Cancel to the confirm button, Enter.
-        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Resume workflow Customer refund" }).FocusAsync();
-        await s.Page.Keyboard.PressAsync("Enter");
-        dialog = s.Page.GetByRole(AriaRole.Dialog, new() { Name = "Resume workflow Customer refund" });
-        await Expect(dialog.GetByLabel("Reason")).ToBeFocusedAsync();
-        await s.Page.Keyboard.TypeAsync(resumeReason);
-        await s.Page.Keyboard.PressAsync("Tab");
-        await s.Page.Keyboard.PressAsync("Tab");
-        await Expect(dialog.GetByRole(AriaRole.Button, new() { Name = "Resume workflow" })).ToBeFocusedAsync();
-        await s.Page.Keyboard.PressAsync("Enter");
-        await Expect(dialog).ToBeHiddenAsync();
-        await Expect(row.GetByText("accepting starts")).ToBeVisibleAsync();
-        await s.ScreenshotAsync("workflow-resumed");
+            // Resume, again with a reason — this time by keyboard alone: Enter on the button, the reason field has focus,
+            // Tab past Cancel to the confirm button, Enter.
+            await s.Page.GetByRole(AriaRole.Button, new() { Name = "Resume workflow Customer refund" }).FocusAsync();
+            await s.Page.Keyboard.PressAsync("Enter");
+            dialog = s.Page.GetByRole(AriaRole.Dialog, new() { Name = "Resume workflow Customer refund" });
+            await Expect(dialog.GetByLabel("Reason")).ToBeFocusedAsync();
+            await s.Page.Keyboard.TypeAsync(resumeReason);
+            await s.Page.Keyboard.PressAsync("Tab");
+            await s.Page.Keyboard.PressAsync("Tab");
+            await Expect(dialog.GetByRole(AriaRole.Button, new() { Name = "Resume workflow" })).ToBeFocusedAsync();
+            await s.Page.Keyboard.PressAsync("Enter");
+            await Expect(dialog).ToBeHiddenAsync();
+            await Expect(row.GetByText("accepting starts")).ToBeVisibleAsync();
+            await s.ScreenshotAsync("workflow-resumed");
 
-        // It runs again: the held instance continues to its refund, and a start is accepted and the instance executes its first node (the agent proposes, a person decides).
-        var id = await _api.StartRefundAsync(25);
-        var running = await _api.WaitForAsync(id, i => OpsApi.JournalHas(i, "propose", "waiting"), "propose run, waiting for the decision");
-        Assert.Equal("waiting", (string?)running["status"]);
-        await _api.WaitForAsync(inFlight, i => OpsApi.Status(i, "completed") && OpsApi.JournalHas(i, "refund", "completed"), "refunded after the resume");
-        var resumed = (await _api.AuditAsync("customer-refund", "workflow.resumed")).Last()!;
-        Assert.Equal(resumeReason, (string?)resumed["reason"]);
+            // It runs again: the held instance continues to its refund, and a start is accepted and the instance executes its first node (the agent proposes, a person decides).
+            var id = await _api.StartRefundAsync(25);
+            var running = await _api.WaitForAsync(id, i => OpsApi.JournalHas(i, "propose", "waiting"), "propose run, waiting for the decision");
+            Assert.Equal("waiting", (string?)running["status"]);
+            await _api.WaitForAsync(inFlight, i => OpsApi.Status(i, "completed") && OpsApi.JournalHas(i, "refund", "completed"), "refunded after the resume");
+            var resumed = (await _api.AuditAsync("customer-refund", "workflow.resumed")).Last()!;
+            Assert.Equal(resumeReason, (string?)resumed["reason"]);
+        }
+        finally
+        {
+            // Never leave the shared host's refund workflow paused for the tests that follow (409 if already resumed).
+            await _api.Oscar.PostAsJsonAsync("/api/v1/workflows/customer-refund/resume", new { reason = "test cleanup" });
+        }
     }
 
     [Fact]

@@ -65,6 +65,7 @@ public static class RoleMatrix
 
         ["GET /api/v1/workflows/{id}/outcomes"] = Policies.Reader,
         ["GET /api/v1/workflows/{id}/telemetry"] = Policies.Reader,
+        ["GET /api/v1/workflows/{id}/dashboard"] = Policies.Reader,
         ["GET /api/v1/workflows/{id}/readiness"] = Policies.Reader,
 
         // Agents: registering is design or ops work; requesting a promotion opens the owner's sign-off task; demoting and the

@@ -9,6 +9,12 @@ export type Route =
   | { name: 'workflow'; id: string }
   // --- designer ---
   | { name: 'designer'; id?: string }
+  // --- ops ---
+  | { name: 'ops' }
+  | { name: 'ops-instance'; id: string }
+  | { name: 'dashboards' }
+  | { name: 'dashboard'; workflowId: string }
+  // --- end ops ---
   | { name: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -33,8 +39,35 @@ export function parseRoute(hash: string): Route {
       return { name: 'not-found', path: '/' + path };
     }
   }
+  // --- ops ---
+  const ops = parseOpsRoute(parts);
+  if (ops) return ops;
+  // --- end ops ---
   return { name: 'not-found', path: '/' + path };
 }
+
+// --- ops ---
+function parseOpsRoute(parts: string[]): Route | undefined {
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return undefined;
+    }
+  };
+  if (parts.length === 1 && parts[0] === 'ops') return { name: 'ops' };
+  if (parts.length === 3 && parts[0] === 'ops' && parts[1] === 'instances' && parts[2]) {
+    const id = decode(parts[2]);
+    return id ? { name: 'ops-instance', id } : undefined;
+  }
+  if (parts.length === 1 && parts[0] === 'dashboards') return { name: 'dashboards' };
+  if (parts.length === 2 && parts[0] === 'dashboards' && parts[1]) {
+    const workflowId = decode(parts[1]);
+    return workflowId ? { name: 'dashboard', workflowId } : undefined;
+  }
+  return undefined;
+}
+// --- end ops ---
 
 export function hrefFor(route: Route): string {
   if (isWorkRoute(route)) return workHref(route); // --- work surfaces ---
@@ -45,6 +78,16 @@ export function hrefFor(route: Route): string {
       return `#/workflows/${encodeURIComponent(route.id)}`;
     case 'designer':
       return route.id === undefined ? '#/designer/new' : `#/designer/${encodeURIComponent(route.id)}`;
+    // --- ops ---
+    case 'ops':
+      return '#/ops';
+    case 'ops-instance':
+      return `#/ops/instances/${encodeURIComponent(route.id)}`;
+    case 'dashboards':
+      return '#/dashboards';
+    case 'dashboard':
+      return `#/dashboards/${encodeURIComponent(route.workflowId)}`;
+    // --- end ops ---
     case 'not-found':
       return `#${route.path}`;
   }

@@ -7,11 +7,23 @@ import { WorkflowList } from './workflows/WorkflowList';
 import { WorkflowDetailPage } from './workflows/WorkflowDetailPage';
 import { DesignerPage } from './designer/DesignerPage'; // --- designer ---
 import { hrefFor } from '../model/routes';
+import { OpsConsole } from './ops/OpsConsole';
+import { InstancePage } from './ops/InstancePage';
+import { DashboardIndex, DashboardPage } from './dashboards/DashboardPage';
 
 export function App() {
   const route = useRoute();
   const main = useRef<HTMLElement>(null);
-  const routeKey = route.name === 'workflow' ? `workflow:${route.id}` : route.name === 'designer' ? `designer:${route.id ?? '(new)'}` : route.name;
+  const routeKey =
+    route.name === 'workflow'
+      ? `workflow:${route.id}`
+      : route.name === 'designer'
+        ? `designer:${route.id ?? '(new)'}`
+        : route.name === 'ops-instance'
+          ? `ops:${route.id}`
+          : route.name === 'dashboard'
+            ? `dash:${route.workflowId}`
+            : route.name;
 
   // Move focus to the new page's content after navigation, as a page load would, so keyboard and screen-reader users
   // start at the top of what changed.
@@ -39,6 +51,14 @@ export function App() {
           <WorkflowDetailPage key={route.id} id={route.id} />
         ) : route.name === 'designer' ? (
           <DesignerPage key={route.id ?? '(new)'} id={route.id} />
+        ) : route.name === 'ops' ? (
+          <OpsConsole />
+        ) : route.name === 'ops-instance' ? (
+          <InstancePage key={route.id} id={route.id} />
+        ) : route.name === 'dashboards' ? (
+          <DashboardIndex />
+        ) : route.name === 'dashboard' ? (
+          <DashboardPage key={route.workflowId} workflowId={route.workflowId} />
         ) : (
           <section className="page">
             <h1>Page not found</h1>

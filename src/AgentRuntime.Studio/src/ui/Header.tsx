@@ -53,6 +53,18 @@ export function Header({ route }: { route: Route }) {
               Workflows
             </a>
           </li>
+          {/* --- ops --- */}
+          <li>
+            <a href={hrefFor({ name: 'ops' })} aria-current={route.name === 'ops' || route.name === 'ops-instance' ? 'page' : undefined}>
+              Ops
+            </a>
+          </li>
+          <li>
+            <a href={hrefFor({ name: 'dashboards' })} aria-current={route.name === 'dashboards' || route.name === 'dashboard' ? 'page' : undefined}>
+              Dashboards
+            </a>
+          </li>
+          {/* --- end ops --- */}
         </ul>
       </nav>
       <SignIn />

@@ -38,7 +38,10 @@ public static class EngineServiceCollectionExtensions
         services.TryAdd(ServiceDescriptor.Singleton(typeof(ILogger<>), typeof(Logger<>)));
         services.AddHttpClient(HttpConnector.ClientName);
 
-        services.AddSingleton(sp => new EngineDatabase(CreateDataSource(options.ConnectionString)));
+        // One data source (one connection pool) for everything in the process: the engine's hot path, tasks, governance,
+        // operations and the audit trail. Replaces a plain one registered earlier (e.g. by AddAuditTrail).
+        services.Replace(ServiceDescriptor.Singleton(_ => CreateDataSource(options.ConnectionString)));
+        services.AddSingleton(sp => new EngineDatabase(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new InstanceStore(sp.GetRequiredService<EngineDatabase>().DataSource, options, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new DefinitionCache(sp.GetRequiredService<EngineDatabase>().DataSource));
         services.AddSingleton<LeaseTracker>();
@@ -161,8 +164,8 @@ public static class EngineServiceCollectionExtensions
 }
 
 /// <summary>The engine's own data source (kept apart from whatever the host registers).</summary>
-internal sealed class EngineDatabase(NpgsqlDataSource dataSource) : IAsyncDisposable
+internal sealed class EngineDatabase(NpgsqlDataSource dataSource)
 {
+    /// <summary>The container's data source; the container disposes it.</summary>
     public NpgsqlDataSource DataSource { get; } = dataSource;
-    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 }

@@ -9,6 +9,7 @@ using AgentRuntime.Host.Activities;
 using AgentRuntime.Host.Agents;
 using AgentRuntime.Host.Readiness;
 using AgentRuntime.Host.Audit;
+using AgentRuntime.Host.Dashboards;
 using AgentRuntime.Host.Database;
 using AgentRuntime.Host.Health;
 using AgentRuntime.Host.Identity;
@@ -21,6 +22,7 @@ using AgentRuntime.Host.Security.ApiKeys;
 using AgentRuntime.Host.Telemetry;
 using AgentRuntime.Host.Tasks;
 using AgentRuntime.Host.Workflows;
+using AgentRuntime.Host.Expressions;
 
 var migrateOnly = MigrateCommand.Take(ref args); // `migrate` / `--migrate-only`: the release job's mode (deploy/README.md)
 var builder = WebApplication.CreateBuilder(args);
@@ -97,11 +99,14 @@ app.MapHealthApi();
 app.MapAuthApi();
 app.MapApiKeysApi();
 app.MapWorkflowsApi();
+app.MapDefinitionFormatApi(); // designer: canonical text of a model, import/export
+app.MapExpressionsApi(); // designer: expression check as you type
 app.MapActivitiesApi();
 app.MapAuditApi();
 app.MapInstancesApi();
 app.MapIncidentsApi();
 app.MapOutcomesApi();
+app.MapDashboardsApi();
 app.MapTelemetryApi();
 app.MapTasksApi();
 app.MapOperationsApi();

@@ -14,8 +14,15 @@ internal static class AgentsCommand
         command.Add(RemoteCommand.Create("show", "Show an agent: stage, paused, evidence.", env, async (parse, ctx, ct) =>
         {
             var response = await ctx.Client.GetAsync($"api/v1/agents/{RemoteCommand.Escape(parse.GetValue(showId)!)}", ct);
-            return ctx.Finish(response, body => Output.Fields(ctx.Out, body, ("id", "id"), ("name", "name"), ("kind", "kind"), ("stage", "stage"),
-                ("paused", "paused"), ("pause reason", "pauseReason"), ("stage changed", "stageChangedAt"), ("version", "version")));
+            // The answer is {agent, definition, evidence, pendingPromotion, promotionHistory}: the summary first, then the
+            // evidence a promotion is judged on.
+            return ctx.Finish(response, body => Output.Fields(ctx.Out, body, ("id", "agent.id"), ("name", "agent.name"), ("kind", "agent.kind"),
+                ("version", "agent.version"), ("stage", "agent.stage"), ("paused", "agent.paused"), ("pause reason", "agent.pausedReason"),
+                ("paused by", "agent.pausedBy"), ("stage changed", "agent.stageChangedAt"), ("owner", "agent.owner.name"), ("role", "agent.role"),
+                ("runs", "evidence.runs"), ("errors", "evidence.errors"),
+                ("shadow compared", "evidence.shadow.compared"), ("shadow agreed", "evidence.shadow.agreed"),
+                ("draft decided", "evidence.draft.decided"), ("draft edited", "evidence.draft.edited"),
+                ("cost (USD)", "evidence.usage.cost"), ("pending change", "pendingPromotion.id")));
         }, showId));
 
         foreach (var (verb, path, text) in new[]
@@ -40,6 +47,23 @@ internal static class AgentsCommand
         var body = new JsonObject { ["reason"] = reason };
         if (target is not null) body["targetStage"] = target;
         var response = await ctx.Client.PostJsonAsync($"api/v1/agents/{RemoteCommand.Escape(agent)}/{path}", body, ct);
-        return ctx.Finish(response, b => ctx.Out.WriteLine($"agent {agent}: {path} accepted{(Output.Text(b?["stage"]) is { Length: > 0 } s ? $" (stage {s})" : "")}"));
+        return ctx.Finish(response, b => ctx.Out.WriteLine(Describe(agent, path, b)));
+    }
+
+    /// <summary>One line saying what happened: a promotion is only requested (the owner signs it off); the others are done.</summary>
+    internal static string Describe(string agent, string path, JsonNode? body)
+    {
+        var from = Output.Text(Output.Path(body, "from"));
+        var to = Output.Text(Output.Path(body, "to"));
+        var released = Output.Path(body, "released") is JsonValue r && r.TryGetValue<int>(out var n) ? n : 0;
+        return path switch
+        {
+            "promotions" => $"agent {agent}: promotion requested, {Output.Text(Output.Path(body, "status"))} sign-off" +
+                (Output.Text(Output.Path(body, "signOffTaskId")) is { Length: > 0 } task ? $" (task {task})" : "") +
+                (Output.Text(Output.Path(body, "changeId")) is { Length: > 0 } change ? $"; change {change}" : ""),
+            "demotions" => $"agent {agent}: demoted {from} -> {to}" + (released > 0 ? $"; {released} held instance(s) released" : ""),
+            "pause" => $"agent {agent}: paused (kill switch on)",
+            _ => $"agent {agent}: resumed" + (released > 0 ? $"; {released} held instance(s) released" : ""),
+        };
     }
 }

@@ -10,7 +10,7 @@ internal static class TasksCommand
     public static Command Create(CliEnvironment env)
     {
         var command = new Command("tasks", "List human tasks; approve or reject one.");
-        var state = new Option<string?>("--state") { Description = "Comma-separated states (e.g. open,claimed)." };
+        var state = new Option<string?>("--state") { Description = "Comma-separated states: available, claimed, completed, timed-out, cancelled." };
         var mine = new Option<bool>("--mine") { Description = "Only tasks assigned to me or my roles." };
         command.Add(RemoteCommand.Create("list", "List tasks, most urgent first.", env, async (parse, ctx, ct) =>
         {

@@ -85,6 +85,9 @@ public sealed class ActivityContext
 
     internal IReadOnlyList<Governance.Stages.AgentTaint>? ExplicitTaints { get; private set; }
 
+    /// <summary>Runs <paramref name="action"/> once this step's statements have committed (never for a step that rolls back).</summary>
+    internal void OnCommitted(Action action) => _run.Pending.AfterCommit.Add(action);
+
     /// <summary>Records that a human approved these agent decisions in this instance.</summary>
     public void MarkHumanApproved(IEnumerable<string> decisionIds)
     {

@@ -67,7 +67,8 @@ internal sealed class InstanceRun
         Checkpoint is null ? throw new InvalidOperationException("No checkpoint available outside a slice.") : Checkpoint(this, statements, ct);
 }
 
-internal sealed record PendingMessage(long Id, string Kind, string? Name, JsonNode? Payload);
+/// <summary>A message read with the claim; <see cref="TraceParent"/> is the sending request's trace (the slice links to it).</summary>
+internal sealed record PendingMessage(long Id, string Kind, string? Name, JsonNode? Payload, string? TraceParent = null);
 
 /// <summary>What a slice will commit besides the instance row: journal rows, incidents, consumed messages, and step SQL.</summary>
 internal sealed class PendingWork : IStepTransaction
@@ -82,6 +83,9 @@ internal sealed class PendingWork : IStepTransaction
 
     public void Add(NpgsqlBatchCommand command) => Commands.Add(command);
 
+    /// <summary>Run once the statements above have committed (metrics of what a step decided: only what committed is counted).</summary>
+    public List<Action> AfterCommit { get; } = [];
+
     /// <summary>Incremented by every commit (checkpoints included).</summary>
     public int Epoch { get; private set; }
 
@@ -93,6 +97,7 @@ internal sealed class PendingWork : IStepTransaction
         ConsumedMessages.Clear();
         NewIncidents.Clear();
         IncidentUpdates.Clear();
+        AfterCommit.Clear();
         CancelOpenIncidents = false;
     }
 }

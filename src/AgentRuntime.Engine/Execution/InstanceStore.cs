@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using AgentRuntime.Engine.Instances;
+using AgentRuntime.Engine.Telemetry;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -119,9 +120,9 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource, EngineOptions o
             {
                 if (byId.TryGetValue(reader.GetGuid(1), out var row))
                 {
+                    var payload = EngineTelemetry.UnwrapMessagePayload(reader.IsDBNull(4) ? null : JsonNode.Parse(reader.GetString(4)), out var traceParent);
                     row.Messages.Add(new PendingMessage(reader.GetInt64(0), reader.GetString(2),
-                        reader.IsDBNull(3) ? null : reader.GetString(3),
-                        reader.IsDBNull(4) ? null : JsonNode.Parse(reader.GetString(4))));
+                        reader.IsDBNull(3) ? null : reader.GetString(3), payload, traceParent));
                 }
             }
         }
@@ -303,6 +304,7 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource, EngineOptions o
             throw new LeaseLostException(run.Id, e);
         }
         run.IsNew = false;
+        foreach (var after in pending.AfterCommit) after();
         pending.Clear();
     }
 
@@ -370,7 +372,9 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource, EngineOptions o
         cmd.Parameters.Add(P(instanceId));
         cmd.Parameters.Add(P(kind));
         cmd.Parameters.Add(NullableText(name));
-        cmd.Parameters.Add(payload is null ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb } : Jsonb(payload.ToJsonString()));
+        // The sending request's trace rides with the payload, so the slice that applies it links to it.
+        var stored = EngineTelemetry.WrapMessagePayload(payload);
+        cmd.Parameters.Add(stored is null ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb } : Jsonb(stored.ToJsonString()));
         cmd.Parameters.Add(P(clock.GetUtcNow()));
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }

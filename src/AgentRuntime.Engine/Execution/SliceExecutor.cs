@@ -39,7 +39,8 @@ internal sealed class SliceExecutor(
     {
         var t0 = Stopwatch.GetTimestamp();
         var isNew = run.IsNew;
-        using var span = EngineTelemetry.StartSlice(run.Id, run.WorkflowId, run.Version, run.TraceParent);
+        using var span = EngineTelemetry.StartSlice(run.Id, run.WorkflowId, run.Version, run.TraceParent,
+            run.Messages.Select(m => (m.Kind, m.Name, m.TraceParent)));
         run.Checkpoint = (r, statements, c) => store.CommitAsync(r, keepLease: true, statements, c);
 
         ApplyMessages(run);
@@ -224,6 +225,7 @@ internal sealed class SliceExecutor(
                     context.Attempt = attempts;
                     context.CancellationToken = c;
                     var mark = run.Pending.Commands.Count;
+                    var afterMark = run.Pending.AfterCommit.Count;
                     var epoch = run.Pending.Epoch;
                     try
                     {
@@ -234,6 +236,8 @@ internal sealed class SliceExecutor(
                         // A failed attempt's step SQL must not commit: the next attempt adds its own.
                         if (run.Pending.Epoch != epoch) mark = 0;
                         if (run.Pending.Commands.Count > mark) run.Pending.Commands.RemoveRange(mark, run.Pending.Commands.Count - mark);
+                        if (run.Pending.Epoch != epoch) afterMark = 0;
+                        if (run.Pending.AfterCommit.Count > afterMark) run.Pending.AfterCommit.RemoveRange(afterMark, run.Pending.AfterCommit.Count - afterMark);
                         throw;
                     }
                 }, ct);

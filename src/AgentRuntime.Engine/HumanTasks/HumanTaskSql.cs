@@ -246,7 +246,8 @@ internal static class HumanTaskSql
             """);
         c.Parameters.Add(InstanceStore.P(instanceId));
         c.Parameters.Add(InstanceStore.P(taskId.ToString()));
-        c.Parameters.Add(InstanceStore.Jsonb(output.ToJsonString()));
+        // With the deciding request's trace (the resumed slice links to it).
+        c.Parameters.Add(InstanceStore.Jsonb(Telemetry.EngineTelemetry.WrapMessagePayload(output)!.ToJsonString()));
         c.Parameters.Add(InstanceStore.P(at));
         return c;
     }

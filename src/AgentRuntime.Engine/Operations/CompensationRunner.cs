@@ -191,10 +191,21 @@ public sealed class CompensationRunner
                 await ExecuteBatchAsync([Upsert(instanceId, row, connectorName, action, "intent", payload, null, null)], ct);
             }
             var response = await connector.ExecuteAsync(request, ct);
+            // The node's compensation incident (a retry claimed it, or an earlier run left it open) is resolved in the
+            // same commit as the compensation that settles it.
+            var resolve = new NpgsqlBatchCommand("""
+                UPDATE incidents SET status = 'resolved', resolution = COALESCE(resolution, 'retry'), resolved_at = $4
+                 WHERE instance_id = $1 AND node_id = $2 AND activity_type = $3 AND status IN ('open', 'resolving')
+                """);
+            resolve.Parameters.Add(InstanceStore.P(instanceId));
+            resolve.Parameters.Add(InstanceStore.P(row.NodeId));
+            resolve.Parameters.Add(InstanceStore.P(ActivityType));
+            resolve.Parameters.Add(InstanceStore.P(_clock.GetUtcNow()));
             var commands = new List<NpgsqlBatchCommand>(tx.Commands)
             {
                 Upsert(instanceId, row, connectorName, action, "completed", payload, response, null),
                 Journal(instanceId, row.NodeId, "compensated", payload, response, null, started),
+                resolve,
             };
             await ExecuteBatchAsync(commands, ct);
             return null;
@@ -222,9 +233,21 @@ public sealed class CompensationRunner
             incident.Parameters.Add(InstanceStore.P($"Compensation '{action}' of action '{row.Action}' failed: {e.Message}"));
             incident.Parameters.Add(InstanceStore.P(_clock.GetUtcNow()));
             incident.Parameters.Add(InstanceStore.P(_options.HostId));
+            // A retry that fails again re-opens the incident it claimed (one more attempt, the new error) instead of
+            // leaving it resolving; the insert above then finds it and adds none.
+            var reopen = new NpgsqlBatchCommand("""
+                UPDATE incidents SET status = 'open', resolution = NULL, attempts = attempts + 1, error_type = $4, message = $5
+                 WHERE instance_id = $1 AND node_id = $2 AND activity_type = $3 AND status IN ('open', 'resolving')
+                """);
+            reopen.Parameters.Add(InstanceStore.P(instanceId));
+            reopen.Parameters.Add(InstanceStore.P(row.NodeId));
+            reopen.Parameters.Add(InstanceStore.P(ActivityType));
+            reopen.Parameters.Add(InstanceStore.P(InstanceStore.Truncate(e.GetType().FullName ?? e.GetType().Name, 300)!));
+            reopen.Parameters.Add(InstanceStore.P($"Compensation '{action}' of action '{row.Action}' failed: {e.Message}"));
             await ExecuteBatchAsync([
                 Upsert(instanceId, row, connectorName, action, "failed", payload, null, error),
                 Journal(instanceId, row.NodeId, "faulted", payload, null, error, started),
+                reopen,
                 incident,
             ], CancellationToken.None);
             await using var find = _db.CreateCommand("SELECT id FROM incidents WHERE instance_id = $1 AND node_id = $2 AND activity_type = $3 AND status IN ('open', 'resolving') LIMIT 1");

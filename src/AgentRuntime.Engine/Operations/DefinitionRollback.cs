@@ -7,10 +7,13 @@ namespace AgentRuntime.Engine.Operations;
 
 /// <summary>
 /// Definition rollback: "revert to version N" stores a new version whose content equals N's and publishes it (history is
-/// never rewritten: the bad version stays, superseded). Then, when asked, waiting instances (status <c>waiting</c> or
-/// <c>paused</c>) on other versions are migrated to the new one, each only if every node its paths stand on exists in N;
-/// otherwise that instance is refused with the reason and stays on its version. A migration is a fenced update: it
-/// applies only if the instance is not leased and its state is still the one that was checked.
+/// never rewritten: the bad version stays, superseded). Then, when asked, instances at rest on other versions are
+/// migrated to the new one: <c>waiting</c> (also when paused while waiting), <c>paused</c> (held before a node) and
+/// <c>suspended</c> (a path stopped at an incident, others possibly waiting) — each only if every node its paths stand on
+/// exists in N; otherwise that instance is refused with the reason and stays on its version. A migration is a fenced
+/// update: it applies only if the instance is not leased and its state is still the one that was checked. A migrated
+/// suspended instance's open incidents move with it (their version is N's), so a retry or skip resolves against N.
+/// A running instance is never migrated (it is between steps on a host).
 /// </summary>
 public sealed class DefinitionRollback
 {
@@ -83,7 +86,7 @@ public sealed class DefinitionRollback
         {
             var target = await _definitions.GetAsync(workflowId, newVersion, ct);
             var candidates = new List<(Guid Id, int Version, string State)>();
-            await using (var cmd = _db.CreateCommand("SELECT id, version, state::text FROM workflow_instances WHERE workflow_id = $1 AND version <> $2 AND status IN ('waiting', 'paused') ORDER BY created_at"))
+            await using (var cmd = _db.CreateCommand("SELECT id, version, state::text FROM workflow_instances WHERE workflow_id = $1 AND version <> $2 AND status IN ('waiting', 'paused', 'suspended') ORDER BY created_at"))
             {
                 cmd.Parameters.Add(InstanceStore.P(workflowId));
                 cmd.Parameters.Add(InstanceStore.P(newVersion));
@@ -100,14 +103,19 @@ public sealed class DefinitionRollback
                 if (refusal is null)
                 {
                     await using var cmd = _db.CreateCommand("""
-                        UPDATE workflow_instances SET version = $2, updated_at = $4
-                         WHERE id = $1 AND state = $3::jsonb AND status IN ('waiting', 'paused') AND (lease_expires_at IS NULL OR lease_expires_at < $4)
+                        WITH moved AS (
+                          UPDATE workflow_instances SET version = $2, updated_at = $4
+                           WHERE id = $1 AND state = $3::jsonb AND status IN ('waiting', 'paused', 'suspended') AND (lease_expires_at IS NULL OR lease_expires_at < $4)
+                          RETURNING id),
+                        incidents_moved AS (
+                          UPDATE incidents SET version = $2 WHERE instance_id IN (SELECT id FROM moved) AND status IN ('open', 'resolving'))
+                        SELECT count(*) FROM moved
                         """);
                     cmd.Parameters.Add(InstanceStore.P(id));
                     cmd.Parameters.Add(InstanceStore.P(newVersion));
                     cmd.Parameters.Add(InstanceStore.P(stateJson));
                     cmd.Parameters.Add(InstanceStore.P(_clock.GetUtcNow()));
-                    if (await cmd.ExecuteNonQueryAsync(ct) == 0) refusal = "the instance moved on while being checked (it is running); migrate it again later";
+                    if ((long)(await cmd.ExecuteScalarAsync(ct))! == 0) refusal = "the instance moved on while being checked (it is running); migrate it again later";
                 }
                 if (refusal is null) migrated++; else refused++;
                 results.Add(new JsonObject { ["instanceId"] = id.ToString(), ["fromVersion"] = fromVersion, ["migrated"] = refusal is null, ["reason"] = refusal });

@@ -106,6 +106,46 @@ public sealed class OperationsService
         return OperationResult.Accepted(new JsonObject { ["retried"] = retried });
     }
 
+    /// <summary>
+    /// Retries one compensation incident (raised when an instance's rollback failed): claims it (open → resolving, so
+    /// two concurrent retries run it once), re-runs the instance's remaining compensations from the failed one
+    /// (idempotent: completed ones are not run again; journaled), and answers with the run's result. When every
+    /// compensation completes the incident is resolved; when the failed one fails again the incident is open again
+    /// with one more attempt and the new error (<see cref="OperationOutcome.Failed"/>). A node incident is not handled
+    /// here (its retry is a message to the instance's next slice: <see cref="WorkflowEngine.RetryIncidentAsync"/>).
+    /// </summary>
+    public async Task<OperationResult> RetryCompensationIncidentAsync(Guid incidentId, string? reason, string actor, CancellationToken ct = default)
+    {
+        var why = RequireReason(reason);
+        var incident = await _engine.GetIncidentAsync(incidentId, ct);
+        if (incident is null) return OperationResult.NotFound($"No incident with id '{incidentId}'.");
+        if (incident.ActivityType != CompensationRunner.ActivityType)
+            return OperationResult.Invalid($"Incident {incidentId} is not a compensation incident.");
+        await using (var claim = _db.CreateCommand("UPDATE incidents SET status = 'resolving', resolution = 'retry' WHERE id = $1 AND status = 'open'"))
+        {
+            claim.Parameters.Add(InstanceStore.P(incidentId));
+            if (await claim.ExecuteNonQueryAsync(ct) == 0) return OperationResult.Conflict($"The incident is {incident.Status}.");
+        }
+        OperationResult result;
+        try
+        {
+            await _audit.AppendAsync(new AuditRecord(actor, AuditActions.IncidentRetried, "incident", incidentId.ToString(), why,
+                new JsonObject { ["instanceId"] = incident.InstanceId.ToString(), ["compensation"] = true }), ct);
+            result = await _compensation.CompensateAsync(incident.InstanceId, why, actor, ct);
+        }
+        finally
+        {
+            // Whatever stopped the run before it reached this incident's node (another run holds the instance, the
+            // request was cancelled), the incident must not stay claimed: it is open again for the next retry.
+            await using var release = _db.CreateCommand("UPDATE incidents SET status = 'open', resolution = NULL WHERE id = $1 AND status = 'resolving'");
+            release.Parameters.Add(InstanceStore.P(incidentId));
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        var status = (await _engine.GetIncidentAsync(incidentId, ct))?.Status;
+        var data = new JsonObject { ["incidentId"] = incidentId.ToString(), ["status"] = status, ["compensation"] = result.Data?.DeepClone() };
+        return result with { Data = data };
+    }
+
     /// <summary>Compensates the instance's executed actions in reverse order (see <see cref="CompensationRunner"/>).</summary>
     public Task<OperationResult> CompensateInstanceAsync(Guid id, string? reason, string actor, CancellationToken ct = default) =>
         _compensation.CompensateAsync(id, RequireReason(reason), actor, ct);

@@ -24,8 +24,12 @@ public static class TelemetryAttributes
     public const string ActivityStatus = "agentruntime.activity.status";
     /// <summary>Kind of fault on <c>agentruntime.instance.faulted</c>: <c>failed</c> (ended failed) or <c>incident</c>.</summary>
     public const string FaultKind = "agentruntime.fault.kind";
-    /// <summary>On a slice's link to its starting span: <c>instance.start</c>.</summary>
+    /// <summary>On a slice's link: <c>instance.start</c> (the span it started in) or <c>message</c> (the request that sent a message it applies).</summary>
     public const string LinkKind = "agentruntime.link.kind";
+    /// <summary>On a <c>message</c> link: the message kind (<c>signal</c>, <c>task</c>, <c>resume</c> …).</summary>
+    public const string MessageKind = "agentruntime.message.kind";
+    /// <summary>On a <c>message</c> link: the signal name or task id.</summary>
+    public const string MessageName = "agentruntime.message.name";
     public const string ApprovalDecision = "agentruntime.approval.decision";
     public const string ShadowAgreed = "agentruntime.shadow.agreed";
     public const string DraftEdited = "agentruntime.draft.edited";

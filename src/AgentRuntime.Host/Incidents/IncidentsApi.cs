@@ -1,6 +1,9 @@
 using AgentRuntime.Engine.Incidents;
 using AgentRuntime.Engine.Instances;
+using AgentRuntime.Engine.Operations;
+using AgentRuntime.Host.Identity;
 using AgentRuntime.Host.Instances;
+using AgentRuntime.Host.Operations;
 using AgentRuntime.Host.Problems;
 using AgentRuntime.Host.Security;
 
@@ -16,8 +19,8 @@ public static class IncidentsApi
     {
         app.MapGet("/api/v1/incidents", ListAsync).WithTags("Incidents").RequireAuthorization(Policies.Reader).WithSummary("Incidents, newest first (?status=open for the queue).");
         app.MapGet("/api/v1/incidents/{id:guid}", GetAsync).WithTags("Incidents").RequireAuthorization(Policies.Reader);
-        app.MapPost("/api/v1/incidents/{id:guid}/retry", (Guid id, WorkflowEngine engine, CancellationToken ct) =>
-            Answer(id, engine.RetryIncidentAsync(id, ct))).WithTags("Incidents").RequireAuthorization(Policies.Operator);
+        app.MapPost("/api/v1/incidents/{id:guid}/retry", RetryAsync).WithTags("Incidents").RequireAuthorization(Policies.Operator)
+            .WithSummary("Runs the failed node again (202, applied by the instance's next slice); a compensation incident re-runs the instance's remaining compensations now (200 resolved, or 409 with the incident open again). Optional body {\"reason\": …}.");
         app.MapPost("/api/v1/incidents/{id:guid}/skip", SkipAsync).WithTags("Incidents").RequireAuthorization(Policies.Operator)
             .WithSummary("Continues the path along a named port without running the node again. Port: ?port= or body {\"port\": …}.");
         app.MapPost("/api/v1/incidents/{id:guid}/cancel", (Guid id, WorkflowEngine engine, CancellationToken ct) =>
@@ -46,6 +49,20 @@ public static class IncidentsApi
 
     private static async Task<IResult> GetAsync(Guid id, WorkflowEngine engine, CancellationToken ct) =>
         await engine.GetIncidentAsync(id, ct) is { } incident ? Results.Ok(incident) : ProblemResults.NotFound("Incident", id.ToString());
+
+    private static async Task<IResult> RetryAsync(Guid id, HttpRequest request, WorkflowEngine engine, OperationsService ops, ICurrentActor actor, CancellationToken ct)
+    {
+        // A compensation incident belongs to a finished instance: no slice will ever pick up a retry message, so the
+        // compensation is re-run here, synchronously, and the answer says whether it is resolved.
+        if (await engine.GetIncidentAsync(id, ct) is { ActivityType: CompensationRunner.ActivityType })
+        {
+            var (body, problem) = await InstancesApi.ReadJsonAsync(request, ct);
+            if (problem is not null) return problem;
+            var reason = body?["reason"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var r) && !string.IsNullOrWhiteSpace(r) ? r : $"retry of incident {id}";
+            return OperationsApi.Answer(await ops.RetryCompensationIncidentAsync(id, reason, actor.Name, ct), accepted: false);
+        }
+        return await Answer(id, engine.RetryIncidentAsync(id, ct));
+    }
 
     private static async Task<IResult> SkipAsync(Guid id, string? port, HttpRequest request, WorkflowEngine engine, CancellationToken ct)
     {

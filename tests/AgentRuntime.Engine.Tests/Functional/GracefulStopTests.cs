@@ -33,9 +33,14 @@ public sealed class GracefulStopTests
     public async Task A_stop_lets_the_running_slice_finish_and_hands_back_the_unstarted_claims_at_once()
     {
         await using var setup = await SeedAsync(Slow(800), 5);
+        // Why the listener: "all five claimed" does not mean the first slice has begun; a stop in between hands all
+        // five back and nothing completes (seen once on a loaded machine). The stop must come after a delay node of
+        // one of this test's instances has started, which only the span's start shows.
+        using var started = new StartedDelays(setup.InstanceIds);
         await using var worker = await StartWorkerAsync(setup.ConnectionString, TimeSpan.FromSeconds(10));
         var hostId = worker.Services.GetRequiredService<EngineOptions>().HostId;
         await WaitUntilAsync(() => setup.CountAsync("SELECT count(*) FROM workflow_instances WHERE lease_owner = $1", hostId), 5);
+        await WaitUntilAsync(() => Task.FromResult(started.Any ? 1L : 0L), 1);
 
         var sw = Stopwatch.StartNew();
         await Worker(worker).StopAsync(CancellationToken.None);
@@ -96,12 +101,47 @@ public sealed class GracefulStopTests
         Assert.Equal(stale.Id, Assert.Single(await store.ClaimAsync(2, CancellationToken.None)).Id);
     }
 
-    private static async Task<EngineTestHost> SeedAsync(string workflow, int instances)
+    private static async Task<Seeded> SeedAsync(string workflow, int instances)
     {
         var setup = await EngineTestHost.StartAsync("stop", realClock: true);
         await setup.PublishAsync(workflow);
-        for (var i = 0; i < instances; i++) await setup.Engine.StartAsync("slow", new JsonObject());
-        return setup;
+        var ids = new HashSet<string>();
+        for (var i = 0; i < instances; i++) ids.Add((await setup.Engine.StartAsync("slow", new JsonObject())).InstanceId.ToString());
+        return new Seeded(setup, ids);
+    }
+
+    private sealed class Seeded(EngineTestHost host, IReadOnlySet<string> instanceIds) : IAsyncDisposable
+    {
+        public IReadOnlySet<string> InstanceIds { get; } = instanceIds;
+        public IServiceProvider Services => host.Services;
+        public string ConnectionString => host.ConnectionString;
+        public Task<long> CountAsync(string sql, params object[] args) => host.CountAsync(sql, args);
+        public ValueTask DisposeAsync() => host.DisposeAsync();
+    }
+
+    /// <summary>Sees the <c>activity test-delay</c> spans of the given instances start (other tests' spans are ignored).</summary>
+    private sealed class StartedDelays : IDisposable
+    {
+        private readonly ActivityListener _listener;
+        private readonly System.Collections.Concurrent.ConcurrentQueue<Activity> _spans = new();
+        private readonly IReadOnlySet<string> _instances;
+
+        public StartedDelays(IReadOnlySet<string> instances)
+        {
+            _instances = instances;
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = s => s.Name == AgentRuntime.Engine.Telemetry.EngineTelemetry.SourceName,
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+                ActivityStarted = a => { if (a.DisplayName == "activity test-delay") _spans.Enqueue(a); },
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+
+        // The instance tag is set just after the start callback, so it is read when polled, not when seen.
+        public bool Any => _spans.Any(a => a.GetTagItem(AgentRuntime.Engine.Telemetry.TelemetryAttributes.InstanceId) is string id && _instances.Contains(id));
+
+        public void Dispose() => _listener.Dispose();
     }
 
     private static Task<EngineTestHost> StartWorkerAsync(string connectionString, TimeSpan shutdownTimeout) =>

@@ -34,6 +34,8 @@ public static class RoleMatrix
         ["GET /api/v1/workflows/{id}/versions/{version:int}"] = Policies.Reader,
         ["POST /api/v1/workflows/"] = Policies.Designer,
         ["POST /api/v1/workflows/validate"] = Policies.Designer,
+        ["POST /api/v1/workflows/format"] = Policies.Designer, // designer: model → canonical YAML/JSON
+        ["POST /api/v1/expressions/check"] = Policies.Designer, // designer: expression check as you type
         ["GET /api/v1/activities"] = Policies.Reader,
 
         ["POST /api/v1/workflows/{id}/instances"] = Policies.Requester,
@@ -65,6 +67,7 @@ public static class RoleMatrix
 
         ["GET /api/v1/workflows/{id}/outcomes"] = Policies.Reader,
         ["GET /api/v1/workflows/{id}/telemetry"] = Policies.Reader,
+        ["GET /api/v1/workflows/{id}/dashboard"] = Policies.Reader,
         ["GET /api/v1/workflows/{id}/readiness"] = Policies.Reader,
 
         // Agents: registering is design or ops work; requesting a promotion opens the owner's sign-off task; demoting and the

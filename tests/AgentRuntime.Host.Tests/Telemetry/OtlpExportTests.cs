@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using AgentRuntime.Engine;
 using AgentRuntime.Engine.Agents;
 using AgentRuntime.Engine.Governance.Stages;
+using AgentRuntime.Engine.HumanTasks;
 using AgentRuntime.Engine.Telemetry;
 using AgentRuntime.Host.Tests.Infrastructure;
 using AgentRuntime.Testing;
@@ -47,6 +48,60 @@ public sealed class OtlpExportTests
           properties:
             reply: { type: string }
         llm: { baseUrl: "{{{baseUrl}}}", apiKeySetting: OTEL_TEST_LLM_KEY, timeout: 10s, retries: 0 }
+        """;
+
+    private readonly string _governedId = $"otel-gov-{Guid.NewGuid():N}"[..24];
+    private readonly string _faultingId = $"otel-fault-{Guid.NewGuid():N}"[..24];
+    private readonly string _shadowId = $"shadow-{Guid.NewGuid():N}"[..16];
+    private readonly string _draftId = $"draft-{Guid.NewGuid():N}"[..16];
+
+    /// <summary>A rules agent at <paramref name="stage"/>: shadow proposes {decision}, draft writes {reply}; both offered to approvers.</summary>
+    private static string RulesAgent(string id, string stage, string field, string value) => $$"""
+        id: {{id}}
+        kind: rules
+        name: {{stage}} agent
+        owner: { name: Tess Tracer, email: tess@example.com }
+        role: approver
+        stage: {{stage}}
+        outputSchema: { type: object, required: [{{field}}] }
+        comparator: { fields: [{{field}}] }
+        rules:
+          - when: "true"
+            result: { {{field}}: "'{{value}}'" }
+            confidence: 0.9
+        """;
+
+    /// <summary>A shadow agent then a draft agent: one shadow comparison and one draft review per instance.</summary>
+    private string Governed => $$"""
+        id: {{_governedId}}
+        name: Telemetry of agent stages
+        owner: { name: Tess Tracer, email: tess@example.com }
+        input:
+          fields:
+            amount: { type: number, required: true }
+        flowchart:
+          start: propose
+          nodes:
+            - { id: propose, type: agent, inputs: { agent: {{_shadowId}}, input: input } }
+            - { id: write, type: agent, inputs: { agent: {{_draftId}}, input: input } }
+            - { id: done, type: end }
+          edges:
+            - { from: propose.done, to: write }
+            - { from: write.done, to: done }
+        """;
+
+    /// <summary>A node that fails with no error port: an incident (instances faulted, kind incident).</summary>
+    private string Faulting => $$"""
+        id: {{_faultingId}}
+        name: Telemetry of a fault
+        owner: { name: Tess Tracer, email: tess@example.com }
+        flowchart:
+          start: call
+          nodes:
+            - { id: call, type: test-flaky }
+            - { id: done, type: end }
+          edges:
+            - { from: call.done, to: done }
         """;
 
     private string Definition => $$"""
@@ -137,6 +192,37 @@ public sealed class OtlpExportTests
             Assert.True(signal.IsSuccessStatusCode, await signal.Content.ReadAsStringAsync());
             await WaitForStatusAsync(client, instanceId, "completed");
 
+            // Agent stages: a shadow proposal compared with the human's own decision (agreeing), then a draft approved
+            // with an edit. And an instance that faults (an incident).
+            var catalog = factory.Services.GetRequiredService<AgentCatalog>();
+            foreach (var (id, stage, field, value) in new[] { (_shadowId, "shadow", "decision", "approve"), (_draftId, "draft", "reply", "Thanks!") })
+                Assert.Equal(AgentStoreOutcome.Registered, (await catalog.StoreAsync(AgentDocument.Parse(RulesAgent(id, stage, field, value), $"{id}.yaml"), "test", "test")).Outcome);
+            foreach (var definition in new[] { Governed, Faulting })
+            {
+                var published = await client.PostAsync("/api/v1/workflows?publish=true", new StringContent(definition, Encoding.UTF8, "application/yaml"));
+                Assert.True(published.IsSuccessStatusCode, await published.Content.ReadAsStringAsync());
+            }
+            var faulted = await client.PostAsJsonAsync($"/api/v1/workflows/{_faultingId}/instances?mode=inline", new JsonObject());
+            Assert.Equal("suspended", (string?)(await faulted.Content.ReadFromJsonAsync<JsonObject>())!["status"]);
+            var governed = await client.PostAsJsonAsync($"/api/v1/workflows/{_governedId}/instances?mode=inline", new { amount = 12 });
+            var governedId = Guid.Parse((string)(await governed.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+            var tasks = factory.Services.GetRequiredService<HumanTaskService>();
+            var bob = new TaskActor("bob", ["approver"]);
+            var decide = Assert.Single(await tasks.ListAsync(new HumanTaskQuery(InstanceId: governedId, States: ["available"])));
+            Assert.Equal("agent-decide", decide.Kind);
+            Assert.True((await tasks.CompleteAsync(decide.Id, bob, decide.Revision, "bob-decide", new TaskCompletion(HumanTaskOutcomes.Approved,
+                new JsonObject { ["input"] = decide.Data!["input"]!.DeepClone(), ["decision"] = new JsonObject { ["decision"] = "approve" } }))).Succeeded);
+            HumanTaskView? review = null;
+            for (var deadline = DateTime.UtcNow.AddSeconds(60); review is null; await Task.Delay(100))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the draft task never appeared");
+                review = (await tasks.ListAsync(new HumanTaskQuery(InstanceId: governedId, States: ["available"]))).SingleOrDefault(t => t.Kind == "agent-draft");
+            }
+            var edit = review!.Data!.DeepClone().AsObject();
+            edit["draft"] = new JsonObject { ["reply"] = "Thanks, your refund is on its way." };
+            Assert.True((await tasks.CompleteAsync(review.Id, bob, review.Revision, "bob-draft", new TaskCompletion(HumanTaskOutcomes.Approved, edit))).Succeeded);
+            await WaitForStatusAsync(client, governedId.ToString(), "completed");
+
             // Batches arrive while the host runs (not only at shutdown).
             Assert.True(await receiver.WaitUntilAsync(() => SlicesOf(receiver, instanceId).Count() >= 3, TimeSpan.FromSeconds(60)),
                 "the slices' spans were not exported while the host ran");
@@ -198,23 +284,37 @@ public sealed class OtlpExportTests
         Assert.Equal("waiting", approval[TelemetryAttributes.ActivityStatus]);
         Assert.Null(approval[TelemetryAttributes.OutcomePort]);
 
-        // After the approval: a new trace, linked to the start; the approval leaves by approved, the wait starts waiting.
+        // After the approval: a new trace, linked to the start and to the approving request (the task decision it applies);
+        // the approval leaves by approved, the wait starts waiting.
         Assert.NotEqual(start0.TraceId, decided.TraceId);
         Assert.Null(decided.ParentSpanId);
-        var decidedLink = Assert.Single(decided.Span.Links);
+        Assert.Equal(2, decided.Span.Links.Count);
+        var decidedLink = Assert.Single(decided.Span.Links, l => LinkKind(l) == "instance.start");
         Assert.Equal((start0.TraceId, start0.SpanId), (Otlp.Hex(decidedLink.TraceId), Otlp.Hex(decidedLink.SpanId)));
+        var approvalLink = Assert.Single(decided.Span.Links, l => LinkKind(l) == "message");
+        Assert.Equal("task", Otlp.Attributes(approvalLink.Attributes)[TelemetryAttributes.MessageKind]);
+        var approvalRequest = Assert.Single(spans, s => s.SpanId == Otlp.Hex(approvalLink.SpanId));
+        Assert.Equal(("Microsoft.AspNetCore", Otlp.Hex(approvalLink.TraceId)), (approvalRequest.Scope, approvalRequest.TraceId));
+        Assert.NotEqual(request.TraceId, approvalRequest.TraceId); // the approving request, not the starting one
         var decidedActivities = spans.Where(s => s.ParentSpanId == decided.SpanId && s.Scope == EngineTelemetry.SourceName).ToList();
         Assert.Contains(decidedActivities, s => s.Name == "activity approval" && (string?)s[TelemetryAttributes.OutcomePort] == "approved");
         Assert.Contains(decidedActivities, s => s.Name == "activity wait" && (string?)s[TelemetryAttributes.ActivityStatus] == "waiting");
         Assert.Equal("waiting", decided[TelemetryAttributes.InstanceStatus]);
 
-        // The resume: a new trace, linked to the span the instance started in.
+        // The resume: a new trace, linked to the span the instance started in and to the signal's request.
         Assert.NotEqual(start0.TraceId, resumed.TraceId);
         Assert.NotEqual(decided.TraceId, resumed.TraceId);
         Assert.Null(resumed.ParentSpanId);
-        var link = Assert.Single(resumed.Span.Links);
+        Assert.Equal(2, resumed.Span.Links.Count);
+        var link = Assert.Single(resumed.Span.Links, l => LinkKind(l) == "instance.start");
         Assert.Equal(start0.TraceId, Otlp.Hex(link.TraceId));
         Assert.Equal(start0.SpanId, Otlp.Hex(link.SpanId));
+        var signalLink = Otlp.Attributes(Assert.Single(resumed.Span.Links, l => LinkKind(l) == "message").Attributes);
+        Assert.Equal(("signal", "go"), ((string?)signalLink[TelemetryAttributes.MessageKind], (string?)signalLink[TelemetryAttributes.MessageName]));
+        var signalRequest = Assert.Single(spans, s => s.SpanId == Otlp.Hex(resumed.Span.Links.Single(l => LinkKind(l) == "message").SpanId));
+        Assert.Equal("Microsoft.AspNetCore", signalRequest.Scope);
+        Assert.NotEqual(approvalRequest.SpanId, signalRequest.SpanId); // the signal's own request
+        Assert.NotEqual(request.TraceId, signalRequest.TraceId);
         Assert.Equal("completed", resumed[TelemetryAttributes.InstanceStatus]);
         var resumedActivities = spans.Where(s => s.ParentSpanId == resumed.SpanId && s.Scope == EngineTelemetry.SourceName).ToList();
         Assert.Contains(resumedActivities, s => s.Name == "activity wait" && (string?)s[TelemetryAttributes.OutcomePort] == "done");
@@ -246,6 +346,21 @@ public sealed class OtlpExportTests
         Assert.Equal(CompletionTokens, Sum("gen_ai.client.token.usage", a => (string?)a[GenAiTelemetry.TokenType] == "output"));
         Assert.Contains(metrics, m => m.Name == "gen_ai.client.operation.duration");
         Assert.Contains(metrics, m => m.Name == "agentruntime.agent.cost" && m.Metric.Unit == "{USD}");
+        // Tokens and cost per agent: the drafter's call, priced by its model card (0.5 / 1.5 USD per 1K tokens).
+        double Of(string name, Func<Dictionary<string, object?>, bool> where) => LastPoints(metrics, name).Where(p => where(p.Attributes)).Sum(p => p.Value);
+        Assert.Equal(PromptTokens + CompletionTokens, Of("gen_ai.client.token.usage", a => (string?)a.GetValueOrDefault(TelemetryAttributes.AgentId) == DrafterId));
+        Assert.Equal((PromptTokens * 0.5 + CompletionTokens * 1.5) / 1000, Of("agentruntime.agent.cost", a => (string?)a.GetValueOrDefault(TelemetryAttributes.AgentId) == DrafterId), 6);
+        // Faulted: the incident of the faulting workflow; started counts every start.
+        Assert.Equal(1, Of("agentruntime.instance.faulted", a => (string?)a.GetValueOrDefault(TelemetryAttributes.WorkflowId) == _faultingId && (string?)a[TelemetryAttributes.FaultKind] == "incident"));
+        Assert.Equal(1, Of("agentruntime.instance.started", a => (string?)a.GetValueOrDefault(TelemetryAttributes.WorkflowId) == _faultingId));
+        Assert.Equal(1, Of("agentruntime.instance.completed", a => (string?)a.GetValueOrDefault(TelemetryAttributes.WorkflowId) == _governedId));
+        // Shadow agreement rate and draft edit rate: one agreeing comparison, one draft approved with an edit.
+        Assert.Equal(1, Of("agentruntime.agent.shadow.comparisons", a => (string?)a.GetValueOrDefault(TelemetryAttributes.AgentId) == _shadowId
+            && (string?)a[TelemetryAttributes.WorkflowId] == _governedId && a[TelemetryAttributes.ShadowAgreed] is true));
+        Assert.Equal(0, Of("agentruntime.agent.shadow.comparisons", a => (string?)a.GetValueOrDefault(TelemetryAttributes.AgentId) == _shadowId && a[TelemetryAttributes.ShadowAgreed] is false));
+        Assert.Equal(1, Of("agentruntime.agent.draft.reviews", a => (string?)a.GetValueOrDefault(TelemetryAttributes.AgentId) == _draftId
+            && a[TelemetryAttributes.DraftEdited] is true && (string?)a[TelemetryAttributes.ApprovalDecision] == "edited"));
+        Assert.Equal(0.9 * 2, Of("agentruntime.agent.confidence", a => (string?)a.GetValueOrDefault(TelemetryAttributes.WorkflowId) == _governedId), 6);
         Assert.Contains(metrics, m => m.Name == "agentruntime.queue.depth" && m.Points().Any());
         Assert.Contains(metrics, m => m.Name == "http.server.request.duration"); // ASP.NET Core's own meter
 
@@ -257,6 +372,9 @@ public sealed class OtlpExportTests
         Assert.Equal(DrafterId, log.Attributes["AgentId"]);
         Assert.Equal((long)PromptTokens, log.Attributes["InputTokens"]);
     }
+
+    private static string? LinkKind(OtlpWire.Span.Types.Link link) =>
+        Otlp.Attributes(link.Attributes).GetValueOrDefault(TelemetryAttributes.LinkKind) as string;
 
     private static IEnumerable<ReceivedSpan> SlicesOf(OtlpReceiver receiver, string instanceId) =>
         receiver.Spans.Where(s => s.Name == "instance.slice" && (string?)s[TelemetryAttributes.InstanceId] == instanceId);

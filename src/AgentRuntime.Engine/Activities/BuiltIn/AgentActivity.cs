@@ -4,6 +4,7 @@ using AgentRuntime.Definitions.Activities;
 using AgentRuntime.Engine.Agents;
 using AgentRuntime.Engine.Execution;
 using AgentRuntime.Engine.Governance.Stages;
+using AgentRuntime.Engine.Telemetry;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -86,6 +87,13 @@ public sealed class AgentActivity(AgentDirectory directory, IAgentTaskPort tasks
         }
 
         context.Transaction.Add(InsertDecision(context, decisionId, state, input, output, result, port, invalid, durationMs, taskId));
+        if (result.Decided)
+        {
+            // The agent's own confidence, once per decision and at every stage (a shadow proposal's too, which no output
+            // carries), counted when the decision commits. A human's answer later is not the agent's confidence.
+            var (workflowId, stage, confidence) = (context.WorkflowId, state.Stage, result.Confidence);
+            context.OnCommitted(() => AgentRuntimeMetrics.RecordConfidence(workflowId, agentId, stage, confidence));
+        }
 
         if (!opensTask)
         {
@@ -133,12 +141,16 @@ public sealed class AgentActivity(AgentDirectory directory, IAgentTaskPort tasks
                 if (edited) output["result"] = answer.Data!.DeepClone();
                 output["edited"] = edited;
                 context.Transaction.Add(UpdateDecision(decisionId, edited ? "edited" : "approved", answer, edited ? answer.Data : null, null, edited, now));
+                var workflowId = context.WorkflowId;
+                context.OnCommitted(() => AgentRuntimeMetrics.RecordDraftReview(workflowId, agentId, edited, edited ? "edited" : "approved"));
                 // A human approved this output (and, by approving it, what it was derived from) in this instance.
                 context.MarkHumanApproved([decisionId, .. upstream]);
                 context.SetOutputTaints([new AgentTaint(agentId, decisionId, stage, Approved: true)]);
                 return ValueTask.FromResult(ActivityResult.Outcome("done", output));
             }
             context.Transaction.Add(UpdateDecision(decisionId, "rejected", answer, null, null, null, now));
+            var rejectedIn = context.WorkflowId;
+            context.OnCommitted(() => AgentRuntimeMetrics.RecordDraftReview(rejectedIn, agentId, edited: false, "rejected"));
             context.SetOutputTaints([new AgentTaint(agentId, decisionId, stage)]);
             return ValueTask.FromResult(ActivityResult.Outcome("failed", output));
         }
@@ -147,6 +159,11 @@ public sealed class AgentActivity(AgentDirectory directory, IAgentTaskPort tasks
         var decided = answer.Outcome is "decided" or "approved" or "edited";
         var agreement = decided ? Compare(proposal, answer.Data, context) : (bool?)null;
         context.Transaction.Add(UpdateDecision(decisionId, decided ? "decided" : "rejected", answer, answer.Data, agreement, null, now));
+        if (agreement is { } agreed)
+        {
+            var comparedIn = context.WorkflowId;
+            context.OnCommitted(() => AgentRuntimeMetrics.RecordShadowComparison(comparedIn, agentId, agreed));
+        }
         var human = new JsonObject
         {
             ["agent"] = agentId,

@@ -25,4 +25,23 @@ describe('routes', () => {
     expect(parseRoute('#/workflows/a/b')).toEqual({ name: 'not-found', path: '/workflows/a/b' });
     expect(parseRoute('#/workflows/%E0%A4%A')).toEqual({ name: 'not-found', path: '/workflows/%E0%A4%A' });
   });
+
+  // --- designer ---
+  it('opens the designer on a new workflow or an existing one', () => {
+    expect(parseRoute('#/designer/new')).toEqual({ name: 'designer' });
+    expect(parseRoute('#/designer/customer-refund')).toEqual({ name: 'designer', id: 'customer-refund' });
+    expect(parseRoute(hrefFor({ name: 'designer' }))).toEqual({ name: 'designer' });
+    expect(parseRoute(hrefFor({ name: 'designer', id: 'a/b' }))).toEqual({ name: 'designer', id: 'a/b' });
+    expect(parseRoute('#/designer')).toEqual({ name: 'not-found', path: '/designer' });
+  });
+  // --- ops ---
+  it('parses the ops console, an instance and a workflow dashboard', () => {
+    expect(parseRoute('#/ops')).toEqual({ name: 'ops' });
+    expect(parseRoute('#/ops/instances/0b1c')).toEqual({ name: 'ops-instance', id: '0b1c' });
+    expect(parseRoute('#/dashboards')).toEqual({ name: 'dashboards' });
+    expect(parseRoute('#/dashboards/customer-refund')).toEqual({ name: 'dashboard', workflowId: 'customer-refund' });
+    expect(parseRoute(hrefFor({ name: 'dashboard', workflowId: 'a/b' }))).toEqual({ name: 'dashboard', workflowId: 'a/b' });
+    expect(parseRoute('#/ops/instances')).toEqual({ name: 'not-found', path: '/ops/instances' });
+  });
+  // --- end ops ---
 });

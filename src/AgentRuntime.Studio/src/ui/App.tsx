@@ -1,14 +1,29 @@
 import { useEffect, useRef } from 'react';
+import { isWorkRoute } from '../model/inbox.routes'; // --- work surfaces ---
+import { WorkPage } from './inbox/WorkPage'; // --- work surfaces ---
 import { Header } from './Header';
 import { useRoute } from './router';
 import { WorkflowList } from './workflows/WorkflowList';
 import { WorkflowDetailPage } from './workflows/WorkflowDetailPage';
+import { DesignerPage } from './designer/DesignerPage'; // --- designer ---
 import { hrefFor } from '../model/routes';
+import { OpsConsole } from './ops/OpsConsole';
+import { InstancePage } from './ops/InstancePage';
+import { DashboardIndex, DashboardPage } from './dashboards/DashboardPage';
 
 export function App() {
   const route = useRoute();
   const main = useRef<HTMLElement>(null);
-  const routeKey = route.name === 'workflow' ? `workflow:${route.id}` : route.name;
+  const routeKey =
+    route.name === 'workflow'
+      ? `workflow:${route.id}`
+      : route.name === 'designer'
+        ? `designer:${route.id ?? '(new)'}`
+        : route.name === 'ops-instance'
+          ? `ops:${route.id}`
+          : route.name === 'dashboard'
+            ? `dash:${route.workflowId}`
+            : route.name;
 
   // Move focus to the new page's content after navigation, as a page load would, so keyboard and screen-reader users
   // start at the top of what changed.
@@ -28,10 +43,22 @@ export function App() {
       </a>
       <Header route={route} />
       <main id="main" ref={main} tabIndex={-1} className="app-main">
-        {route.name === 'workflows' ? (
+        {isWorkRoute(route) ? (
+          <WorkPage route={route} />
+        ) : route.name === 'workflows' ? (
           <WorkflowList />
         ) : route.name === 'workflow' ? (
           <WorkflowDetailPage key={route.id} id={route.id} />
+        ) : route.name === 'designer' ? (
+          <DesignerPage key={route.id ?? '(new)'} id={route.id} />
+        ) : route.name === 'ops' ? (
+          <OpsConsole />
+        ) : route.name === 'ops-instance' ? (
+          <InstancePage key={route.id} id={route.id} />
+        ) : route.name === 'dashboards' ? (
+          <DashboardIndex />
+        ) : route.name === 'dashboard' ? (
+          <DashboardPage key={route.workflowId} workflowId={route.workflowId} />
         ) : (
           <section className="page">
             <h1>Page not found</h1>

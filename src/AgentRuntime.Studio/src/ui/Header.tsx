@@ -3,6 +3,7 @@ import { api } from '../api/endpoints';
 import type { Route } from '../model/routes';
 import { hrefFor } from '../model/routes';
 import { SignIn } from './SignIn';
+import { WorkNavItems } from './inbox/WorkNav'; // --- work surfaces ---
 
 const HEALTH_INTERVAL_MS = 15_000;
 
@@ -38,7 +39,7 @@ function HealthIndicator() {
 }
 
 export function Header({ route }: { route: Route }) {
-  const inWorkflows = route.name === 'workflows' || route.name === 'workflow';
+  const inWorkflows = route.name === 'workflows' || route.name === 'workflow' || route.name === 'designer';
   return (
     <header className="app-header">
       <a className="brand" href={hrefFor({ name: 'workflows' })}>
@@ -46,11 +47,24 @@ export function Header({ route }: { route: Route }) {
       </a>
       <nav aria-label="Main">
         <ul className="nav-list">
+          <WorkNavItems route={route} />
           <li>
             <a href={hrefFor({ name: 'workflows' })} aria-current={inWorkflows ? 'page' : undefined}>
               Workflows
             </a>
           </li>
+          {/* --- ops --- */}
+          <li>
+            <a href={hrefFor({ name: 'ops' })} aria-current={route.name === 'ops' || route.name === 'ops-instance' ? 'page' : undefined}>
+              Ops
+            </a>
+          </li>
+          <li>
+            <a href={hrefFor({ name: 'dashboards' })} aria-current={route.name === 'dashboards' || route.name === 'dashboard' ? 'page' : undefined}>
+              Dashboards
+            </a>
+          </li>
+          {/* --- end ops --- */}
         </ul>
       </nav>
       <SignIn />

@@ -63,18 +63,51 @@ export function toFlow(graph: Graph): { nodes: ActivityFlowNode[]; edges: Edge[]
   return { nodes, edges };
 }
 
+/**
+ * Nodes and edges to emphasise (e.g. an instance's executed path). Optional: without it the canvas draws as before.
+ * `current` marks where a path stands now, `failed` where something went wrong; both also read out in the node's label.
+ */
+export interface FlowHighlight {
+  nodes: ReadonlySet<string>;
+  edges: ReadonlySet<string>;
+  current?: ReadonlySet<string>;
+  failed?: ReadonlySet<string>;
+}
+
+/** Adds the highlight's classes and spoken state to the drawn nodes and edges; untouched when there is none. */
+export function applyHighlight(flow: { nodes: ActivityFlowNode[]; edges: Edge[] }, highlight?: FlowHighlight) {
+  if (!highlight) return flow;
+  const nodes = flow.nodes.map((n) => {
+    const executed = highlight.nodes.has(n.id);
+    const current = highlight.current?.has(n.id) ?? false;
+    const failed = highlight.failed?.has(n.id) ?? false;
+    const classes = [executed ? 'is-executed' : 'is-not-executed', current ? 'is-current' : '', failed ? 'is-failed' : ''].filter(Boolean).join(' ');
+    const state = [executed ? 'executed' : 'not executed', current ? 'current' : '', failed ? 'failed' : ''].filter(Boolean).join(', ');
+    return { ...n, className: classes, ariaLabel: `${n.ariaLabel ?? n.id}, ${state}` };
+  });
+  const edges = flow.edges.map((e) =>
+    highlight.edges.has(e.id)
+      ? { ...e, className: [e.className, 'edge-executed'].filter(Boolean).join(' '), zIndex: 1, ariaLabel: `${e.ariaLabel ?? e.id}, taken` }
+      : { ...e, className: [e.className, 'edge-not-executed'].filter(Boolean).join(' ') },
+  );
+  return { nodes, edges };
+}
+
 export function FlowCanvas({
   graph,
   selectedId,
   onSelect,
   label,
+  highlight,
 }: {
   graph: Graph;
   selectedId?: string;
   onSelect: (id: string | undefined) => void;
   label: string;
+  /** Optional emphasis (the ops console's executed path); pass a memoised object. */
+  highlight?: FlowHighlight;
 }) {
-  const flow = useMemo(() => toFlow(graph), [graph]);
+  const flow = useMemo(() => applyHighlight(toFlow(graph), highlight), [graph, highlight]);
   // React Flow owns selection and measured sizes; the graph itself is read-only.
   const [nodes, setNodes, onNodesChange] = useNodesState(flow.nodes);
   useEffect(() => setNodes(flow.nodes), [flow, setNodes]);

@@ -75,6 +75,9 @@ function WorkflowView({ workflow, activities, activitiesError }: Loaded) {
           </p>
           {definition?.description ? <p className="description">{definition.description}</p> : null}
         </div>
+        <a className="button" href={hrefFor({ name: 'designer', id: workflow.id })}>
+          Edit in designer
+        </a>
       </div>
 
       <div className="detail-layout">

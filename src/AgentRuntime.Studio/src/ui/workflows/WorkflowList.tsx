@@ -12,9 +12,14 @@ export function WorkflowList() {
     <section className="page" aria-labelledby="workflows-heading">
       <div className="page-heading">
         <h1 id="workflows-heading">Workflows</h1>
-        <button type="button" className="button button-quiet" onClick={reload}>
-          Refresh
-        </button>
+        <div className="button-row">
+          <a className="button" href={hrefFor({ name: 'designer' })}>
+            New workflow
+          </a>
+          <button type="button" className="button button-quiet" onClick={reload}>
+            Refresh
+          </button>
+        </div>
       </div>
       {workflows.state === 'loading' ? (
         <Loading what="workflows" />

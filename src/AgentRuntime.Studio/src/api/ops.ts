@@ -1,0 +1,51 @@
+import type { BulkOperationView, InstanceAction, InstanceDetail, InstanceFilter, InstanceSummary, WorkflowHold } from '../model/ops/ops';
+import { instanceQuery } from '../model/ops/ops';
+import type { DashboardReport } from '../model/dashboards/dashboards';
+import { authHeaders, loadSession } from '../model/session';
+import { ApiError, getJson, problemFrom, type Fetch } from './client';
+
+// The ops console's and dashboards' endpoints. Writes carry the signed-in identity like reads do; a refusal throws
+// ApiError with the server's problem details, which the dialogs show as they are.
+
+type Options = { signal?: AbortSignal; fetch?: Fetch };
+
+/** POSTs a JSON body; answers the parsed JSON (or null for an empty body), throws ApiError for non-2xx. */
+export async function postJson<T>(path: string, body: unknown, init: Options = {}): Promise<T> {
+  const doFetch = init.fetch ?? fetch;
+  let response: Response;
+  try {
+    const session = loadSession(typeof localStorage === 'undefined' ? undefined : localStorage);
+    response = await doFetch(path, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json', ...authHeaders(session) },
+      body: JSON.stringify(body),
+      signal: init.signal,
+    });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError(0, { title: 'The host cannot be reached', detail: e instanceof Error ? e.message : String(e) });
+  }
+  if (!response.ok) throw new ApiError(response.status, await problemFrom(response));
+  const text = await response.text();
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+const enc = encodeURIComponent;
+
+export const opsApi = {
+  listInstances: (filter: InstanceFilter, o?: Options & { limit?: number; cursor?: string }) =>
+    getJson<{ items: InstanceSummary[]; nextCursor?: string | null }>(`/api/v1/instances?${instanceQuery(filter, o?.limit ?? 100, o?.cursor)}`, o),
+  getInstance: (id: string, o?: Options) => getJson<InstanceDetail>(`/api/v1/instances/${enc(id)}`, o),
+  getWorkflowVersion: (id: string, version: number, o?: Options) =>
+    getJson<{ definition?: unknown; canonical?: unknown; [k: string]: unknown }>(`/api/v1/workflows/${enc(id)}/versions/${version}`, o),
+  instanceAction: (id: string, action: InstanceAction, reason: string, o?: Options) =>
+    postJson<unknown>(`/api/v1/instances/${enc(id)}/${action}`, { reason }, o),
+  submitBulk: (filter: { workflow?: string; status?: string }, operation: InstanceAction, reason: string, o?: Options) =>
+    postJson<{ id: string }>('/api/v1/instances/bulk', { filter, operation, reason }, o),
+  getBulk: (id: string, o?: Options) => getJson<BulkOperationView>(`/api/v1/operations/${enc(id)}`, o),
+  holds: (o?: Options) => getJson<{ items: WorkflowHold[] }>('/api/v1/operations/holds', o),
+  pauseWorkflow: (id: string, reason: string, o?: Options) => postJson<unknown>(`/api/v1/workflows/${enc(id)}/pause`, { reason }, o),
+  resumeWorkflow: (id: string, reason: string, o?: Options) => postJson<unknown>(`/api/v1/workflows/${enc(id)}/resume`, { reason }, o),
+  dashboard: (workflowId: string, query: string, o?: Options) =>
+    getJson<DashboardReport>(`/api/v1/workflows/${enc(workflowId)}/dashboard?${query}`, o),
+};

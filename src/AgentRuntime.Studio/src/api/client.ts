@@ -77,3 +77,36 @@ export async function getJson<T>(path: string, init: { signal?: AbortSignal; fet
   }
   return (await response.json()) as T;
 }
+
+/**
+ * Sends a request with a body (POST unless `method` says otherwise) and reads the JSON answer (null for an empty one).
+ * The one write path of the Studio: the signed-in identity rides along, a refused OIDC token ends the session
+ * (as for reads), and a non-2xx answer throws ApiError carrying the host's RFC 9457 problem.
+ */
+export async function send<T>(
+  path: string,
+  body: string,
+  init: { signal?: AbortSignal; fetch?: Fetch; method?: string; contentType?: string } = {},
+): Promise<T> {
+  const doFetch = init.fetch ?? fetch;
+  let response: Response;
+  const session = loadSession(typeof localStorage === 'undefined' ? undefined : localStorage);
+  try {
+    response = await doFetch(path, {
+      method: init.method ?? 'POST',
+      headers: { accept: 'application/json', 'content-type': init.contentType ?? 'application/json', ...authHeaders(session) },
+      body,
+      signal: init.signal,
+    });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError(0, { title: 'The host cannot be reached', detail: e instanceof Error ? e.message : String(e) });
+  }
+  if (!response.ok) {
+    const problem = await problemFrom(response);
+    noteRefusal(session, response.status, problem);
+    throw new ApiError(response.status, problem);
+  }
+  const text = await response.text();
+  return (text ? JSON.parse(text) : null) as T;
+}

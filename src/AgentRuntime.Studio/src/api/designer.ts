@@ -1,8 +1,7 @@
 // The host's endpoints the designer writes to. Kept apart from endpoints.ts (reads shared by every screen).
 import type { DefinitionProblem } from '../model/designer/problems';
-import { authHeaders, loadSession } from '../model/session';
 import type { WorkflowDefinition, WorkflowVersion } from '../model/types';
-import { ApiError, getJson, problemFrom, type Fetch } from './client';
+import { ApiError, getJson, send, type Fetch } from './client';
 
 type Options = { signal?: AbortSignal; fetch?: Fetch };
 
@@ -37,24 +36,9 @@ export interface ExpressionCheck {
   problems: { code: string; message: string; position: number; length: number; column: number }[];
 }
 
-/** POSTs `body` and reads JSON; non-2xx answers throw ApiError with the host's problem details (incl. `problems`). */
-async function post<T>(path: string, body: string, contentType: string, o: Options = {}): Promise<T> {
-  const doFetch = o.fetch ?? fetch;
-  let response: Response;
-  try {
-    const session = loadSession(typeof localStorage === 'undefined' ? undefined : localStorage);
-    response = await doFetch(path, {
-      method: 'POST',
-      headers: { accept: 'application/json', 'content-type': contentType, ...authHeaders(session) },
-      body,
-      signal: o.signal,
-    });
-  } catch (e) {
-    if (e instanceof DOMException && e.name === 'AbortError') throw e;
-    throw new ApiError(0, { title: 'The host cannot be reached', detail: e instanceof Error ? e.message : String(e) });
-  }
-  if (!response.ok) throw new ApiError(response.status, await problemFrom(response));
-  return (await response.json()) as T;
+/** POSTs `body` and reads JSON (see client.send); the 422 problem carries the definition's `problems`. */
+function post<T>(path: string, body: string, contentType: string, o: Options = {}): Promise<T> {
+  return send<T>(path, body, { ...o, contentType });
 }
 
 /** The `problems` list an RFC 9457 answer carries (422 invalid-definition), if any. */

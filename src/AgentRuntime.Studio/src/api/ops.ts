@@ -1,33 +1,16 @@
 import type { BulkOperationView, InstanceAction, InstanceDetail, InstanceFilter, InstanceSummary, WorkflowHold } from '../model/ops/ops';
 import { instanceQuery } from '../model/ops/ops';
 import type { DashboardReport } from '../model/dashboards/dashboards';
-import { authHeaders, loadSession } from '../model/session';
-import { ApiError, getJson, problemFrom, type Fetch } from './client';
+import { getJson, send, type Fetch } from './client';
 
 // The ops console's and dashboards' endpoints. Writes carry the signed-in identity like reads do; a refusal throws
 // ApiError with the server's problem details, which the dialogs show as they are.
 
 type Options = { signal?: AbortSignal; fetch?: Fetch };
 
-/** POSTs a JSON body; answers the parsed JSON (or null for an empty body), throws ApiError for non-2xx. */
-export async function postJson<T>(path: string, body: unknown, init: Options = {}): Promise<T> {
-  const doFetch = init.fetch ?? fetch;
-  let response: Response;
-  try {
-    const session = loadSession(typeof localStorage === 'undefined' ? undefined : localStorage);
-    response = await doFetch(path, {
-      method: 'POST',
-      headers: { accept: 'application/json', 'content-type': 'application/json', ...authHeaders(session) },
-      body: JSON.stringify(body),
-      signal: init.signal,
-    });
-  } catch (e) {
-    if (e instanceof DOMException && e.name === 'AbortError') throw e;
-    throw new ApiError(0, { title: 'The host cannot be reached', detail: e instanceof Error ? e.message : String(e) });
-  }
-  if (!response.ok) throw new ApiError(response.status, await problemFrom(response));
-  const text = await response.text();
-  return (text ? JSON.parse(text) : null) as T;
+/** POSTs a JSON body (see client.send). */
+export function postJson<T>(path: string, body: unknown, init: Options = {}): Promise<T> {
+  return send<T>(path, JSON.stringify(body), init);
 }
 
 const enc = encodeURIComponent;

@@ -4,31 +4,14 @@
 
 import type { AgentDecision, AgentDetail, AgentSummary, WorkflowReadiness } from '../model/agents';
 import type { HumanTask, Me, TaskEvent } from '../model/inbox';
-import { authHeaders, loadSession } from '../model/session';
 import type { WorkflowSummary } from '../model/types';
-import { ApiError, getJson, problemFrom, type Fetch } from './client';
+import { getJson, send, type Fetch } from './client';
 
 type Options = { signal?: AbortSignal; fetch?: Fetch };
 
-/** POSTs JSON to the host, returning the JSON answer (or null for an empty one); non-2xx → ApiError with the problem. */
-export async function sendJson<T>(path: string, body: unknown, init: Options & { method?: string } = {}): Promise<T> {
-  const doFetch = init.fetch ?? fetch;
-  let response: Response;
-  try {
-    const session = loadSession(typeof localStorage === 'undefined' ? undefined : localStorage);
-    response = await doFetch(path, {
-      method: init.method ?? 'POST',
-      headers: { accept: 'application/json', 'content-type': 'application/json', ...authHeaders(session) },
-      body: JSON.stringify(body ?? {}),
-      signal: init.signal,
-    });
-  } catch (e) {
-    if (e instanceof DOMException && e.name === 'AbortError') throw e;
-    throw new ApiError(0, { title: 'The host cannot be reached', detail: e instanceof Error ? e.message : String(e) });
-  }
-  if (!response.ok) throw new ApiError(response.status, await problemFrom(response));
-  const text = await response.text();
-  return (text ? JSON.parse(text) : null) as T;
+/** POSTs JSON to the host (see client.send). */
+export function sendJson<T>(path: string, body: unknown, init: Options & { method?: string } = {}): Promise<T> {
+  return send<T>(path, JSON.stringify(body ?? {}), init);
 }
 
 const enc = encodeURIComponent;

@@ -154,15 +154,16 @@ public sealed class AgentsApiTests : IDisposable
         Assert.Equal(6, agent["evidence"]!["shadow"]!["compared"]!.GetValue<int>());
         Assert.Equal(5, agent["evidence"]!["shadow"]!["agreed"]!.GetValue<int>());
 
-        // Evidence met, but the scheduled jobs have not reported: still refused, now only for checkpoints 4 and 5.
+        // Evidence met, but the scheduled jobs have not reported: still refused, now only for checkpoints 4, 5 and 6 (the audit job's schedule).
         var stillRefused = await ops.PostAsJsonAsync("/api/v1/agents/promo-agent/promotions", new { targetStage = "draft", reason = "agreement 83%" });
         Assert.Equal(HttpStatusCode.UnprocessableEntity, stillRefused.StatusCode);
         var remaining = (await stillRefused.Content.ReadFromJsonAsync<JsonObject>())!["unmet"]!.AsArray();
-        Assert.Equal([4, 5], remaining.Select(u => u!["checkpoint"]!.GetValue<int>()).Order().ToArray());
+        Assert.Equal([4, 5, 6], remaining.Select(u => u!["checkpoint"]!.GetValue<int>()).Order().ToArray());
 
         // 3. The data-readiness probe and the telemetry job report (rows the later scheduled jobs will write).
         await InsertEvidenceAsync(factory.ConnectionString, "data-readiness", "orders");
         await InsertEvidenceAsync(factory.ConnectionString, "telemetry", null);
+        await InsertEvidenceAsync(factory.ConnectionString, "audit-schedule", null);
         var accepted = await ops.PostAsJsonAsync("/api/v1/agents/promo-agent/promotions", new { targetStage = "draft", reason = "agreement 83% over 6 cases" });
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         var pending = (await accepted.Content.ReadFromJsonAsync<JsonObject>())!;

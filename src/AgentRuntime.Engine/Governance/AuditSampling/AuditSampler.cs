@@ -53,6 +53,12 @@ public sealed class AuditSampler
         _clock = clock;
     }
 
+    /// <summary>
+    /// A run's window closes this long before the run: a decision stamped just before the run but committed after it (a slow
+    /// transaction, a host whose clock is a little behind) falls in the next window instead of being skipped for ever.
+    /// </summary>
+    public TimeSpan SettleDelay { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Most review tasks one run creates; the rest are created by the next runs (oldest samples first).</summary>
     public int MaxTasksPerRun { get; set; } = 5000;
 
@@ -66,12 +72,13 @@ public sealed class AuditSampler
         if (SamplingMath.Problem(protocol.Sampling) is { } problem)
             return new AuditRunResult(workflowId, null, now, now, 0, 0, problem);
 
-        var (runId, start, sampled) = await SampleAsync(workflowId, version, protocol.Sampling, now, ct);
+        var end = now - SettleDelay;
+        var (runId, start, sampled) = await SampleAsync(workflowId, version, protocol.Sampling, end, ct);
         var created = await CreateReviewTasksAsync(workflowId, definition, protocol, ct);
-        return new AuditRunResult(workflowId, runId, start, now, sampled, created);
+        return new AuditRunResult(workflowId, runId, start, end < start ? start : end, sampled, created);
     }
 
-    /// <summary>Samples the window since the previous run and records the run; returns the run id, window start and count.</summary>
+    /// <summary>Samples [previous run's end, <paramref name="now"/>) and records the run; returns the run id, window start and count.</summary>
     public async Task<(Guid RunId, DateTimeOffset WindowStart, long Sampled)> SampleAsync(string workflowId, int version, SamplingSpec spec, DateTimeOffset now, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -86,7 +93,12 @@ public sealed class AuditSampler
         await using (var cmd = new NpgsqlCommand("SELECT max(window_end) FROM audit_runs WHERE workflow_id = $1", conn, tx))
         {
             cmd.Parameters.Add(InstanceStore.P(workflowId));
-            start = await cmd.ExecuteScalarAsync(ct) is DateTimeOffset last ? last : DateTimeOffset.UnixEpoch;
+            start = await cmd.ExecuteScalarAsync(ct) switch
+            {
+                DateTime last => new DateTimeOffset(DateTime.SpecifyKind(last, DateTimeKind.Utc)), // timestamptz reads as a UTC DateTime
+                DateTimeOffset last => last,
+                _ => DateTimeOffset.UnixEpoch, // first run: everything before now
+            };
         }
         if (now < start) now = start; // a clock that went back never makes a negative window
         var runId = Guid.CreateVersion7(now);

@@ -219,7 +219,7 @@ public sealed class ReadinessService
             var window = Durations.TryParse(ds.Freshness, out var w) && w > TimeSpan.Zero ? w : _options.DefaultDataWindow;
             var rows = evidence.Where(e => e.Checkpoint == "data-readiness" && e.Subject == ds.Id).ToList();
             var c = EvidenceCheck(4, "data-readiness", ds.Id, rows, window, now, "never probed");
-            detail.Add(new JsonObject { ["dataSource"] = ds.Id, ["status"] = c.Status, ["evidence"] = c.Evidence, ["lastTrueAt"] = c.LastTrueAt?.ToString("O") });
+            detail.Add(new JsonObject { ["dataSource"] = ds.Id, ["status"] = c.Status, ["evidence"] = c.Evidence, ["lastTrueAt"] = c.LastTrueAt?.ToString("O"), ["probe"] = c.Detail });
             if (c.Status == CheckStatus.Failed) status = CheckStatus.Failed;
             else if (c.Status == CheckStatus.NotEvidenced && status == CheckStatus.Passed) status = CheckStatus.NotEvidenced;
             lastTrue = c.LastTrueAt is null || lastTrue is null ? null : (c.LastTrueAt < lastTrue ? c.LastTrueAt : lastTrue);
@@ -235,7 +235,12 @@ public sealed class ReadinessService
         if (latest is null) return new ReadinessCheck(n, id, title, CheckStatus.NotEvidenced, none, null);
         var fresh = now - latest.ObservedAt <= window && (latest.ValidUntil is null || latest.ValidUntil >= now);
         if (!latest.Passed)
-            return new ReadinessCheck(n, id, title, CheckStatus.Failed, $"last check failed at {latest.ObservedAt:O}", lastPass?.ObservedAt, latest.Detail?.DeepClone());
+        {
+            // The job's own reasons (e.g. a probe's "stale: last updated …"), when it gave any.
+            var reasons = latest.Detail?["reasons"] is JsonArray list ? string.Join("; ", list.Select(r => r?.ToString())) : latest.Detail?["reason"]?.ToString();
+            return new ReadinessCheck(n, id, title, CheckStatus.Failed, $"last check failed at {latest.ObservedAt:O}{(string.IsNullOrEmpty(reasons) ? "" : ": " + reasons)}",
+                lastPass?.ObservedAt, latest.Detail?.DeepClone());
+        }
         if (!fresh)
             return new ReadinessCheck(n, id, title, CheckStatus.NotEvidenced, $"last passing evidence {latest.ObservedAt:O} is older than its window ({window})", latest.ObservedAt, latest.Detail?.DeepClone());
         return new ReadinessCheck(n, id, title, CheckStatus.Passed, $"passed at {latest.ObservedAt:O} (window {window})", now, latest.Detail?.DeepClone());

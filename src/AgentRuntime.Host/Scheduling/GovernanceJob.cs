@@ -37,6 +37,7 @@ internal sealed class GovernanceJob(GovernanceJobRunner runner, DatabaseConnecti
         var workflowId = Get(WorkflowKey) ?? "";
         var manual = string.Equals(Get(ManualKey), "true", StringComparison.OrdinalIgnoreCase);
         var tick = (context.ScheduledFireTimeUtc ?? context.FireTimeUtc).ToUniversalTime();
+        tick = tick.AddTicks(-(tick.UtcTicks % 10)); // PostgreSQL keeps microseconds: the logged tick is the stored one
         var host = context.Scheduler.SchedulerInstanceId;
 
         long? runId;

@@ -17,6 +17,12 @@ public sealed class SchedulingOptions
     /// <summary>How often a host checks in with the cluster; a host silent for longer is presumed dead and its jobs recovered.</summary>
     public TimeSpan CheckinInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long an idle scheduler waits before it looks for triggers again. A job registered or triggered on another host is
+    /// noticed here within this time (on the host that registered it, at once).
+    /// </summary>
+    public TimeSpan IdleWaitTime { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Jobs this host runs at once.</summary>
     public int MaxConcurrency { get; set; } = 2;
 
@@ -49,6 +55,7 @@ public static class SchedulingSetup
             {
                 s.InstanceName = options.SchedulerName;
                 s.GenerateInstanceId = true; // host name + a unique suffix: each host is its own cluster node
+                s.IdleWaitTime = options.IdleWaitTime;
             });
             q.UseDefaultThreadPool(Math.Max(1, options.MaxConcurrency));
             q.UsePersistentStore(store =>

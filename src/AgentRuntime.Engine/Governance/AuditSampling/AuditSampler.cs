@@ -151,23 +151,23 @@ public sealed class AuditSampler
                     strata.Add(new Stratum(reader.IsDBNull(0) ? null : reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetInt64(2)));
             }
             var quotas = SamplingMath.Quotas(spec, strata);
+            // Quotas as one JSON object keyed by stratum: a lookup per row, no join for the planner to get wrong.
+            var quotaMap = new JsonObject();
+            for (var i = 0; i < strata.Count; i++) quotaMap[StratumKey(strata[i].AgentId, strata[i].Outcome)] = quotas[i];
             await using var insert = new NpgsqlCommand($"""
                 INSERT INTO audit_samples (decision_id, run_id, workflow_id, agent_id, outcome, status, sampled_at)
-                SELECT x.id, $4, x.workflow_id, x.agent_id, x.outcome, 'pending', $8 FROM (
-                  SELECT d.id, d.workflow_id, d.agent_id, d.outcome, {agentKey} AS sa, {outcomeKey} AS so,
+                SELECT x.id, $4, x.workflow_id, x.agent_id, x.outcome, 'pending', $6 FROM (
+                  SELECT d.id, d.workflow_id, d.agent_id, d.outcome, coalesce({agentKey}, '') || chr(31) || coalesce({outcomeKey}, '') AS k,
                          row_number() OVER (PARTITION BY {agentKey}, {outcomeKey} ORDER BY d.sample_key, d.id) AS rn
                     FROM agent_decisions d WHERE {Population}) x
-                  JOIN unnest($5::text[], $6::text[], $7::bigint[]) AS q(a, o, n) ON q.a IS NOT DISTINCT FROM x.sa AND q.o IS NOT DISTINCT FROM x.so
-                 WHERE x.rn <= q.n
+                 WHERE x.rn <= COALESCE(($5::jsonb ->> x.k)::bigint, 0)
                 ON CONFLICT (decision_id) DO NOTHING
                 """, conn, tx);
             insert.Parameters.Add(InstanceStore.P(workflowId));
             insert.Parameters.Add(InstanceStore.P(start));
             insert.Parameters.Add(InstanceStore.P(now));
             insert.Parameters.Add(InstanceStore.P(runId));
-            insert.Parameters.Add(new NpgsqlParameter { Value = strata.Select(s => (object?)s.AgentId ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-            insert.Parameters.Add(new NpgsqlParameter { Value = strata.Select(s => (object?)s.Outcome ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-            insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = quotas });
+            insert.Parameters.Add(InstanceStore.Jsonb(quotaMap.ToJsonString()));
             insert.Parameters.Add(InstanceStore.P(now));
             sampled = await insert.ExecuteNonQueryAsync(ct);
         }
@@ -175,6 +175,8 @@ public sealed class AuditSampler
         await tx.CommitAsync(ct);
         return (runId, start, sampled);
     }
+
+    private static string StratumKey(string? agent, string? outcome) => (agent ?? "") + "\u001f" + (outcome ?? "");
 
     /// <summary>The window's population: this workflow's decisions in [$2, $3) never reviewed and never sampled.</summary>
     private const string Population = """

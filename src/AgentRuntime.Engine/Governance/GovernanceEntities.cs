@@ -211,9 +211,10 @@ internal sealed class AgentDecisionRecordConfiguration : IEntityTypeConfiguratio
         b.Property(x => x.SampleKey).HasColumnName("sample_key").HasDefaultValueSql("random()");
         b.Property(x => x.CreatedAt).HasColumnName("created_at");
         b.Property(x => x.DecidedAt).HasColumnName("decided_at");
-        // Audit sampling: rate r reads the key range [0, r) of one workflow; the included columns answer the window and strata without the heap.
+        // Audit sampling: rate r reads the key range [0, r) of one workflow; the included columns answer the window, the strata and
+        // the sample itself from the index alone (an index-only scan: no heap fetch per sampled decision).
         b.HasIndex(x => new { x.WorkflowId, x.SampleKey }).HasDatabaseName("ix_agent_decisions_workflow_sample_key")
-            .IncludeProperties(x => new { x.CreatedAt, x.AgentId, x.Outcome });
+            .IncludeProperties(x => new { x.CreatedAt, x.AgentId, x.Outcome, x.AuditResult, x.Id });
         b.HasIndex(x => new { x.WorkflowId, x.AgentId, x.CreatedAt }).HasDatabaseName("ix_agent_decisions_workflow_agent_time");
         b.HasIndex(x => new { x.AgentId, x.CreatedAt }).HasDatabaseName("ix_agent_decisions_agent_time");
         b.HasIndex(x => x.InstanceId).HasDatabaseName("ix_agent_decisions_instance");

@@ -141,7 +141,7 @@ public sealed class AuditSampler
             var agentKey = SamplingMath.ByAgent(spec) ? "d.agent_id" : "NULL::text";
             var outcomeKey = SamplingMath.ByOutcome(spec) ? "d.outcome::text" : "NULL::text";
             var strata = new List<Stratum>();
-            await using (var cmd = new NpgsqlCommand($"SELECT {agentKey}, {outcomeKey}, count(*) FROM agent_decisions d WHERE {Population} GROUP BY 1, 2", conn, tx))
+            await using (var cmd = new NpgsqlCommand($"SELECT {agentKey}, {outcomeKey}, count(*) FROM agent_decisions d WHERE {Population} GROUP BY 1, 2", conn, tx) { CommandTimeout = StatementTimeoutSeconds })
             {
                 cmd.Parameters.Add(InstanceStore.P(workflowId));
                 cmd.Parameters.Add(InstanceStore.P(start));
@@ -162,7 +162,7 @@ public sealed class AuditSampler
                     FROM agent_decisions d WHERE {Population}) x
                  WHERE x.rn <= COALESCE(($5::jsonb ->> x.k)::bigint, 0)
                 ON CONFLICT (decision_id) DO NOTHING
-                """, conn, tx);
+                """, conn, tx) { CommandTimeout = StatementTimeoutSeconds };
             insert.Parameters.Add(InstanceStore.P(workflowId));
             insert.Parameters.Add(InstanceStore.P(start));
             insert.Parameters.Add(InstanceStore.P(now));
@@ -178,11 +178,17 @@ public sealed class AuditSampler
 
     private static string StratumKey(string? agent, string? outcome) => (agent ?? "") + "\u001f" + (outcome ?? "");
 
-    /// <summary>The window's population: this workflow's decisions in [$2, $3) never reviewed and never sampled.</summary>
+    /// <summary>
+    /// The window's population: this workflow's decisions in [$2, $3) not yet reviewed. No anti-join against
+    /// <c>audit_samples</c>: windows never overlap, and the primary key with <c>ON CONFLICT DO NOTHING</c> is what guarantees
+    /// once-only (an anti-join inside the INSERT re-reads the table it is filling, row by row: quadratic at 100,000 samples).
+    /// </summary>
     private const string Population = """
         d.workflow_id = $1 AND d.created_at >= $2 AND d.created_at < $3 AND d.audit_result IS NULL
-        AND NOT EXISTS (SELECT 1 FROM audit_samples s WHERE s.decision_id = d.id)
         """;
+
+    /// <summary>Sampling statements run in a background job: allowed far longer than an API request's.</summary>
+    private const int StatementTimeoutSeconds = 600;
 
     /// <summary>Creates the review task of every sample of <paramref name="workflowId"/> that has none yet (up to <see cref="MaxTasksPerRun"/>).</summary>
     public async Task<int> CreateReviewTasksAsync(string workflowId, WorkflowDefinition definition, AuditProtocolSpec protocol, CancellationToken ct = default)
@@ -295,7 +301,7 @@ public sealed class AuditSampler
 
     private static async Task<long> ExecAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct, params object[] args)
     {
-        await using var cmd = new NpgsqlCommand(sql, conn, tx);
+        await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = StatementTimeoutSeconds };
         foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
         return await cmd.ExecuteNonQueryAsync(ct);
     }

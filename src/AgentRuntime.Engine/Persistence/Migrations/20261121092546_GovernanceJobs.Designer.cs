@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AgentRuntime.Engine.Persistence.Migrations
 {
     [DbContext(typeof(AgentRuntimeDbContext))]
-    [Migration("20261121082113_GovernanceJobs")]
+    [Migration("20261121092546_GovernanceJobs")]
     partial class GovernanceJobs
     {
         /// <inheritdoc />
@@ -406,7 +406,7 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                     b.HasIndex("WorkflowId", "SampleKey")
                         .HasDatabaseName("ix_agent_decisions_workflow_sample_key");
 
-                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("WorkflowId", "SampleKey"), new[] { "CreatedAt", "AgentId", "Outcome" });
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("WorkflowId", "SampleKey"), new[] { "CreatedAt", "AgentId", "Outcome", "AuditResult", "Id" });
 
                     b.HasIndex("WorkflowId", "AgentId", "CreatedAt")
                         .HasDatabaseName("ix_agent_decisions_workflow_agent_time");
@@ -790,12 +790,6 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                         .HasColumnName("workflow_id");
 
                     b.HasKey("DecisionId");
-
-                    b.HasIndex("RunId")
-                        .HasDatabaseName("ix_audit_samples_run");
-
-                    b.HasIndex("TaskId")
-                        .HasDatabaseName("ix_audit_samples_task");
 
                     b.HasIndex("WorkflowId")
                         .HasDatabaseName("ix_audit_samples_without_task")

@@ -106,7 +106,7 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                 name: "ix_agent_decisions_workflow_sample_key",
                 table: "agent_decisions",
                 columns: new[] { "workflow_id", "sample_key" })
-                .Annotation("Npgsql:IndexInclude", new[] { "created_at", "agent_id", "outcome" });
+                .Annotation("Npgsql:IndexInclude", new[] { "created_at", "agent_id", "outcome", "audit_result", "id" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_audit_escalations_workflow_agent_time",
@@ -122,16 +122,6 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                 name: "ix_audit_samples_agent_workflow_reviewed",
                 table: "audit_samples",
                 columns: new[] { "agent_id", "workflow_id", "reviewed_at" });
-
-            migrationBuilder.CreateIndex(
-                name: "ix_audit_samples_run",
-                table: "audit_samples",
-                column: "run_id");
-
-            migrationBuilder.CreateIndex(
-                name: "ix_audit_samples_task",
-                table: "audit_samples",
-                column: "task_id");
 
             migrationBuilder.CreateIndex(
                 name: "ix_audit_samples_without_task",

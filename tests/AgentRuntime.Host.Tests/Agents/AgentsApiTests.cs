@@ -118,15 +118,17 @@ public sealed class AgentsApiTests : IDisposable
         Assert.Contains(unmet, u => u.Code == "evidence" && u.Message.Contains("0 case(s)", StringComparison.Ordinal));
         Assert.Contains(unmet, u => u.Code == "readiness" && u.Checkpoint == 4 && u.Message.Contains("not-evidenced", StringComparison.Ordinal));
         Assert.Contains(unmet, u => u.Code == "readiness" && u.Checkpoint == 5);
-        Assert.DoesNotContain(unmet, u => u.Checkpoint is 1 or 2 or 3 or 6 or 7);
+        Assert.Contains(unmet, u => u.Code == "readiness" && u.Checkpoint == 6); // the protocol is valid, but its sampling job has not been scheduled
+        Assert.DoesNotContain(unmet, u => u.Checkpoint is 1 or 2 or 3 or 7);
 
-        // The readiness endpoint shows the same picture: 4 and 5 are not evidenced (never "passed" without a job's evidence).
+        // The readiness endpoint shows the same picture: 4, 5 and 6 are not evidenced (never "passed" without a job's evidence).
         var readiness = (await ops.GetFromJsonAsync<JsonObject>("/api/v1/workflows/promo-flow/readiness"))!;
         var checks = readiness["checks"]!.AsArray();
         Assert.Equal(7, checks.Count);
         Assert.Equal("not-evidenced", checks[3]!["status"]!.GetValue<string>());
         Assert.Equal("not-evidenced", checks[4]!["status"]!.GetValue<string>());
-        Assert.All(new[] { 0, 1, 2, 5, 6 }, i => Assert.Equal("passed", checks[i]!["status"]!.GetValue<string>()));
+        Assert.Equal("not-evidenced", checks[5]!["status"]!.GetValue<string>());
+        Assert.All(new[] { 0, 1, 2, 6 }, i => Assert.Equal("passed", checks[i]!["status"]!.GetValue<string>()));
 
         // 2. Shadow runs: the agent proposes, a human decides without seeing the proposal; agreement is recorded.
         var engine = factory.Services.GetRequiredService<WorkflowEngine>();

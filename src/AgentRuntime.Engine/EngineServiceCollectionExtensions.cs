@@ -7,6 +7,7 @@ using AgentRuntime.Engine.Execution;
 using AgentRuntime.Engine.HumanTasks;
 using AgentRuntime.Engine.Instances;
 using AgentRuntime.Engine.Operations;
+using AgentRuntime.Engine.Scheduling;
 using AgentRuntime.Engine.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -155,6 +156,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<HumanTasks.IHumanTaskCompletionHandler>(sp => new Governance.Promotions.PromotionSignOffHandler(sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Governance.Stages.AgentQueries(sp.GetRequiredService<EngineDatabase>()));
         services.AddHostedService<Governance.Stages.GovernanceMonitorWorker>();
+        services.AddGovernanceJobs();
         return services;
     }
 

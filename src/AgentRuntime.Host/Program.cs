@@ -8,6 +8,8 @@ using AgentRuntime.Engine.Governance;
 using AgentRuntime.Host.Activities;
 using AgentRuntime.Host.Agents;
 using AgentRuntime.Host.Readiness;
+using AgentRuntime.Host.Reviews;
+using AgentRuntime.Host.Scheduling;
 using AgentRuntime.Host.Audit;
 using AgentRuntime.Host.Dashboards;
 using AgentRuntime.Host.Database;
@@ -75,6 +77,9 @@ builder.Services.AddAgentRuntimeEngine(o =>
     if (builder.Configuration.GetSection(RedactionOptions.SectionName).Get<RedactionOptions>() is { Fields.Count: > 0 } redaction) o.RedactFields = redaction.Fields;
 });
 
+// Scheduled governance jobs (audit sampling, readiness probes, telemetry check) on clustered Quartz; after the migration service.
+builder.AddAgentRuntimeScheduling(connectionString);
+
 builder.Services.AddOptions<AgentRuntime.Engine.HumanTasks.HumanTaskOptions>().BindConfiguration(AgentRuntime.Engine.HumanTasks.HumanTaskOptions.SectionName);
 builder.Services.AddOptions<AgentRuntime.Engine.Notifications.NotificationOptions>().BindConfiguration(AgentRuntime.Engine.Notifications.NotificationOptions.SectionName);
 builder.Services.AddOpenApi();
@@ -112,6 +117,8 @@ app.MapTasksApi();
 app.MapOperationsApi();
 app.MapAgentsApi();
 app.MapReadinessApi();
+app.MapSchedulesApi();
+app.MapAuditReviewsApi();
 app.MapFallbackToFile("index.html").AllowAnonymous();
 
 await app.RunAsync();

@@ -77,6 +77,12 @@ public sealed class AgentDecisionRecord
     /// <summary>Written by audit sampling: pass / fail.</summary>
     public string? AuditResult { get; set; }
     public DateTimeOffset? AuditedAt { get; set; }
+    /// <summary>
+    /// Uniform in [0, 1), drawn by the database when the row is written (<c>random()</c>). Audit sampling at rate r takes the
+    /// window's decisions whose key is below r (Bernoulli sampling read straight off an index), and a fixed size takes the
+    /// lowest keys: a sample costs an index range scan, not a sort of the whole history.
+    /// </summary>
+    public double SampleKey { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? DecidedAt { get; set; }
 }
@@ -202,8 +208,13 @@ internal sealed class AgentDecisionRecordConfiguration : IEntityTypeConfiguratio
         b.Property(x => x.Edited).HasColumnName("edited");
         b.Property(x => x.AuditResult).HasColumnName("audit_result").HasMaxLength(20);
         b.Property(x => x.AuditedAt).HasColumnName("audited_at");
+        b.Property(x => x.SampleKey).HasColumnName("sample_key").HasDefaultValueSql("random()");
         b.Property(x => x.CreatedAt).HasColumnName("created_at");
         b.Property(x => x.DecidedAt).HasColumnName("decided_at");
+        // Audit sampling: rate r reads the key range [0, r) of one workflow; the included columns answer the window, the strata and
+        // the sample itself from the index alone (an index-only scan: no heap fetch per sampled decision).
+        b.HasIndex(x => new { x.WorkflowId, x.SampleKey }).HasDatabaseName("ix_agent_decisions_workflow_sample_key")
+            .IncludeProperties(x => new { x.CreatedAt, x.AgentId, x.Outcome, x.AuditResult, x.Id });
         b.HasIndex(x => new { x.WorkflowId, x.AgentId, x.CreatedAt }).HasDatabaseName("ix_agent_decisions_workflow_agent_time");
         b.HasIndex(x => new { x.AgentId, x.CreatedAt }).HasDatabaseName("ix_agent_decisions_agent_time");
         b.HasIndex(x => x.InstanceId).HasDatabaseName("ix_agent_decisions_instance");

@@ -24,6 +24,12 @@ public sealed class GovernanceOptions
     /// <summary>Telemetry evidence older than this does not count.</summary>
     public TimeSpan TelemetryWindow { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Checkpoint 6: the audit job's evidence (written when it is scheduled and after each run) stays valid until this long
+    /// after the job's next tick; a job that stops firing turns the checkpoint to not-evidenced.
+    /// </summary>
+    public TimeSpan AuditScheduleGrace { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Data-readiness evidence window when a data source declares no freshness.</summary>
     public TimeSpan DefaultDataWindow { get; set; } = TimeSpan.FromHours(24);
 

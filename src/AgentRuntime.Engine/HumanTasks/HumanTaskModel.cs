@@ -227,6 +227,12 @@ public interface IHumanTaskCompletionHandler
 
     /// <summary>Called once per decided task (completed or timed out). Throwing rolls the decision back.</summary>
     ValueTask OnDecidedAsync(HumanTaskDecided decided, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Checked before a person's decision on a task of this kind is applied: errors (field → messages) refuse it as invalid
+    /// (HTTP 400, naming the fields) and nothing changes. The default accepts everything.
+    /// </summary>
+    IReadOnlyDictionary<string, string[]>? Validate(HumanTaskView task, TaskCompletion completion) => null;
 }
 
 /// <summary>What an <see cref="IHumanTaskCompletionHandler"/> gets: the task, its output, and the open transaction.</summary>

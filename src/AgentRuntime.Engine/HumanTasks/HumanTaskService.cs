@@ -207,6 +207,15 @@ public sealed class HumanTaskService
             if (errors.Count > 0)
                 return new TaskOperationResult(TaskOperationStatus.Invalid, Code: "invalid-form",
                     Detail: string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")), Errors: errors);
+            if (_handlers.TryGetValue(t.Kind, out var kindHandlers))
+            {
+                foreach (var h in kindHandlers)
+                {
+                    if (h.Validate(t.ToView(), completion) is { Count: > 0 } refused)
+                        return new TaskOperationResult(TaskOperationStatus.Invalid, Code: "invalid-decision",
+                            Detail: string.Join("; ", refused.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")), Errors: refused);
+                }
+            }
 
             var diff = completion.Payload is null ? [] : PayloadDiff.Compute(t.Data, finalData);
             var edited = diff.Count > 0;

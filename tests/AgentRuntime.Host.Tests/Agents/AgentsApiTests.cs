@@ -118,15 +118,17 @@ public sealed class AgentsApiTests : IDisposable
         Assert.Contains(unmet, u => u.Code == "evidence" && u.Message.Contains("0 case(s)", StringComparison.Ordinal));
         Assert.Contains(unmet, u => u.Code == "readiness" && u.Checkpoint == 4 && u.Message.Contains("not-evidenced", StringComparison.Ordinal));
         Assert.Contains(unmet, u => u.Code == "readiness" && u.Checkpoint == 5);
-        Assert.DoesNotContain(unmet, u => u.Checkpoint is 1 or 2 or 3 or 6 or 7);
+        Assert.Contains(unmet, u => u.Code == "readiness" && u.Checkpoint == 6); // the protocol is valid, but its sampling job has not been scheduled
+        Assert.DoesNotContain(unmet, u => u.Checkpoint is 1 or 2 or 3 or 7);
 
-        // The readiness endpoint shows the same picture: 4 and 5 are not evidenced (never "passed" without a job's evidence).
+        // The readiness endpoint shows the same picture: 4, 5 and 6 are not evidenced (never "passed" without a job's evidence).
         var readiness = (await ops.GetFromJsonAsync<JsonObject>("/api/v1/workflows/promo-flow/readiness"))!;
         var checks = readiness["checks"]!.AsArray();
         Assert.Equal(7, checks.Count);
         Assert.Equal("not-evidenced", checks[3]!["status"]!.GetValue<string>());
         Assert.Equal("not-evidenced", checks[4]!["status"]!.GetValue<string>());
-        Assert.All(new[] { 0, 1, 2, 5, 6 }, i => Assert.Equal("passed", checks[i]!["status"]!.GetValue<string>()));
+        Assert.Equal("not-evidenced", checks[5]!["status"]!.GetValue<string>());
+        Assert.All(new[] { 0, 1, 2, 6 }, i => Assert.Equal("passed", checks[i]!["status"]!.GetValue<string>()));
 
         // 2. Shadow runs: the agent proposes, a human decides without seeing the proposal; agreement is recorded.
         var engine = factory.Services.GetRequiredService<WorkflowEngine>();
@@ -154,15 +156,16 @@ public sealed class AgentsApiTests : IDisposable
         Assert.Equal(6, agent["evidence"]!["shadow"]!["compared"]!.GetValue<int>());
         Assert.Equal(5, agent["evidence"]!["shadow"]!["agreed"]!.GetValue<int>());
 
-        // Evidence met, but the scheduled jobs have not reported: still refused, now only for checkpoints 4 and 5.
+        // Evidence met, but the scheduled jobs have not reported: still refused, now only for checkpoints 4, 5 and 6 (the audit job's schedule).
         var stillRefused = await ops.PostAsJsonAsync("/api/v1/agents/promo-agent/promotions", new { targetStage = "draft", reason = "agreement 83%" });
         Assert.Equal(HttpStatusCode.UnprocessableEntity, stillRefused.StatusCode);
         var remaining = (await stillRefused.Content.ReadFromJsonAsync<JsonObject>())!["unmet"]!.AsArray();
-        Assert.Equal([4, 5], remaining.Select(u => u!["checkpoint"]!.GetValue<int>()).Order().ToArray());
+        Assert.Equal([4, 5, 6], remaining.Select(u => u!["checkpoint"]!.GetValue<int>()).Order().ToArray());
 
         // 3. The data-readiness probe and the telemetry job report (rows the later scheduled jobs will write).
         await InsertEvidenceAsync(factory.ConnectionString, "data-readiness", "orders");
         await InsertEvidenceAsync(factory.ConnectionString, "telemetry", null);
+        await InsertEvidenceAsync(factory.ConnectionString, "audit-schedule", null);
         var accepted = await ops.PostAsJsonAsync("/api/v1/agents/promo-agent/promotions", new { targetStage = "draft", reason = "agreement 83% over 6 cases" });
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         var pending = (await accepted.Content.ReadFromJsonAsync<JsonObject>())!;

@@ -40,6 +40,7 @@ public sealed class HostFactory(string connectionString, string? workflowsDirect
         builder.UseSetting("Auth:Mode", "Development");
         builder.UseSetting("RateLimiting:WritesBurst", "1000000");
         builder.UseSetting("RateLimiting:WritesPerMinute", "60000000");
+        builder.UseSetting("Scheduling:Enabled", "false"); // Quartz only where a test asks for it (Scheduling:Enabled=true)
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
         builder.ConfigureServices(s => s.AddSingleton<IStartupFilter, DefaultIdentity>());

@@ -80,6 +80,11 @@ public static class RoleMatrix
         ["POST /api/v1/agents/{id}/demotions"] = Policies.Operator,
         ["POST /api/v1/agents/{id}/pause"] = Policies.Operator,
         ["POST /api/v1/agents/{id}/resume"] = Policies.Operator,
+        ["GET /api/v1/agents/{id}/audit"] = Policies.Reader,
+
+        // Scheduled governance jobs: anyone may see them; running one now is operations.
+        ["GET /api/v1/schedules/"] = Policies.Reader,
+        ["POST /api/v1/schedules/{id}/run"] = Policies.Operator,
 
         // Operations (pause, resume, cancel, retry, compensate, bulk, rollback): ops; their progress and holds: readers.
         ["POST /api/v1/instances/{id:guid}/pause"] = Policies.Operator,

@@ -34,9 +34,10 @@ public sealed record WorkflowReadiness(string WorkflowId, int? PublishedVersion,
 
 /// <summary>
 /// The seven readiness checkpoints, per workflow and per (workflow, agent), each with its evidence and when it was last
-/// true. 1–3 and 6–7 read the published definition (and its version history); 4 (data readiness) and 5 (telemetry) read
-/// <c>readiness_evidence</c>, which the scheduled probe and telemetry jobs write: until a job has written passing evidence
-/// within its window, the checkpoint is <see cref="CheckStatus.NotEvidenced"/>, never passed.
+/// true. 1–3 and 7 read the published definition (and its version history); 4 (data readiness), 5 (telemetry) and 6 (audit
+/// protocol: valid in the definition and its sampling job scheduled) read <c>readiness_evidence</c>, which the scheduled probe,
+/// telemetry and audit jobs write: until a job has written passing evidence within its window, the checkpoint is
+/// <see cref="CheckStatus.NotEvidenced"/>, never passed.
 /// </summary>
 public sealed class ReadinessService
 {
@@ -171,9 +172,20 @@ public sealed class ReadinessService
         var ap = d.AuditProtocol;
         var auditOk = ap is not null && CronFormat.Check(ap.Cron) is null && !string.IsNullOrWhiteSpace(ap.ReviewerRole) && ap.Criteria.Count > 0
                       && (ap.Sampling.Rate is > 0 || ap.Sampling.Size is > 0);
-        checks.Add(Make(6, "audit-protocol", "Audit protocol scheduled with reviewers", auditOk, auditOk
-            ? $"cron '{ap!.Cron}', reviewers: role {ap.ReviewerRole}, {ap.Criteria.Count} criteria, sampling {(ap.Sampling.Rate is { } r ? $"rate {r}" : $"size {ap.Sampling.Size}")}"
-            : "the audit protocol needs a valid cron, a reviewer role, criteria and a sampling rate or size"));
+        if (!auditOk)
+        {
+            checks.Add(Make(6, "audit-protocol", "Audit protocol scheduled with reviewers", false,
+                "the audit protocol needs a valid cron, a reviewer role, criteria and a sampling rate or size"));
+        }
+        else
+        {
+            // Written, not just declared: the scheduler's evidence that the sampling job is registered and firing (written when it
+            // is scheduled and after each run, valid until a grace period after its next tick).
+            var protocol = $"cron '{ap!.Cron}', reviewers: role {ap.ReviewerRole}, {ap.Criteria.Count} criteria, sampling {(ap.Sampling.Rate is { } r ? $"rate {r}" : $"size {ap.Sampling.Size}")}";
+            var scheduled = EvidenceCheck(6, "audit-protocol", "Audit protocol scheduled with reviewers",
+                evidence.Where(e => e.Checkpoint == "audit-schedule").ToList(), TimeSpan.MaxValue, now, "the audit sampling job has not been scheduled yet");
+            checks.Add(scheduled with { Evidence = $"{protocol}; job: {scheduled.Evidence}" });
+        }
 
         // 7 rollback: procedure + a compensation for every action + somewhere to return to
         var actions = d.Flowchart.Nodes.Where(n => n.Type == "action").ToList();
@@ -207,7 +219,7 @@ public sealed class ReadinessService
             var window = Durations.TryParse(ds.Freshness, out var w) && w > TimeSpan.Zero ? w : _options.DefaultDataWindow;
             var rows = evidence.Where(e => e.Checkpoint == "data-readiness" && e.Subject == ds.Id).ToList();
             var c = EvidenceCheck(4, "data-readiness", ds.Id, rows, window, now, "never probed");
-            detail.Add(new JsonObject { ["dataSource"] = ds.Id, ["status"] = c.Status, ["evidence"] = c.Evidence, ["lastTrueAt"] = c.LastTrueAt?.ToString("O") });
+            detail.Add(new JsonObject { ["dataSource"] = ds.Id, ["status"] = c.Status, ["evidence"] = c.Evidence, ["lastTrueAt"] = c.LastTrueAt?.ToString("O"), ["probe"] = c.Detail });
             if (c.Status == CheckStatus.Failed) status = CheckStatus.Failed;
             else if (c.Status == CheckStatus.NotEvidenced && status == CheckStatus.Passed) status = CheckStatus.NotEvidenced;
             lastTrue = c.LastTrueAt is null || lastTrue is null ? null : (c.LastTrueAt < lastTrue ? c.LastTrueAt : lastTrue);
@@ -223,7 +235,12 @@ public sealed class ReadinessService
         if (latest is null) return new ReadinessCheck(n, id, title, CheckStatus.NotEvidenced, none, null);
         var fresh = now - latest.ObservedAt <= window && (latest.ValidUntil is null || latest.ValidUntil >= now);
         if (!latest.Passed)
-            return new ReadinessCheck(n, id, title, CheckStatus.Failed, $"last check failed at {latest.ObservedAt:O}", lastPass?.ObservedAt, latest.Detail?.DeepClone());
+        {
+            // The job's own reasons (e.g. a probe's "stale: last updated …"), when it gave any.
+            var reasons = latest.Detail?["reasons"] is JsonArray list ? string.Join("; ", list.Select(r => r?.ToString())) : latest.Detail?["reason"]?.ToString();
+            return new ReadinessCheck(n, id, title, CheckStatus.Failed, $"last check failed at {latest.ObservedAt:O}{(string.IsNullOrEmpty(reasons) ? "" : ": " + reasons)}",
+                lastPass?.ObservedAt, latest.Detail?.DeepClone());
+        }
         if (!fresh)
             return new ReadinessCheck(n, id, title, CheckStatus.NotEvidenced, $"last passing evidence {latest.ObservedAt:O} is older than its window ({window})", latest.ObservedAt, latest.Detail?.DeepClone());
         return new ReadinessCheck(n, id, title, CheckStatus.Passed, $"passed at {latest.ObservedAt:O} (window {window})", now, latest.Detail?.DeepClone());

@@ -361,6 +361,12 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("rationale");
 
+                    b.Property<double>("SampleKey")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("double precision")
+                        .HasColumnName("sample_key")
+                        .HasDefaultValueSql("random()");
+
                     b.Property<string>("Stage")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -393,6 +399,11 @@ namespace AgentRuntime.Engine.Persistence.Migrations
 
                     b.HasIndex("AgentId", "CreatedAt")
                         .HasDatabaseName("ix_agent_decisions_agent_time");
+
+                    b.HasIndex("WorkflowId", "SampleKey")
+                        .HasDatabaseName("ix_agent_decisions_workflow_sample_key");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("WorkflowId", "SampleKey"), new[] { "CreatedAt", "AgentId", "Outcome", "AuditResult", "Id" });
 
                     b.HasIndex("WorkflowId", "AgentId", "CreatedAt")
                         .HasDatabaseName("ix_agent_decisions_workflow_agent_time");
@@ -614,6 +625,177 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                     b.HasKey("AgentId", "Version");
 
                     b.ToTable("agent_versions", (string)null);
+                });
+
+            modelBuilder.Entity("AgentRuntime.Engine.Governance.AuditSampling.AuditEscalationRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("action");
+
+                    b.Property<string>("AgentId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("agent_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("detail");
+
+                    b.Property<double>("FailureRate")
+                        .HasColumnType("double precision")
+                        .HasColumnName("failure_rate");
+
+                    b.Property<long>("Reviews")
+                        .HasColumnType("bigint")
+                        .HasColumnName("reviews");
+
+                    b.Property<double>("Threshold")
+                        .HasColumnType("double precision")
+                        .HasColumnName("threshold");
+
+                    b.Property<string>("WorkflowId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("workflow_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkflowId", "AgentId", "CreatedAt")
+                        .HasDatabaseName("ix_audit_escalations_workflow_agent_time");
+
+                    b.ToTable("audit_escalations", (string)null);
+                });
+
+            modelBuilder.Entity("AgentRuntime.Engine.Governance.AuditSampling.AuditRunRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("Sampled")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sampled");
+
+                    b.Property<string>("SpecJson")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("spec");
+
+                    b.Property<DateTimeOffset>("WindowEnd")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("window_end");
+
+                    b.Property<DateTimeOffset>("WindowStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("window_start");
+
+                    b.Property<string>("WorkflowId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("workflow_id");
+
+                    b.Property<int>("WorkflowVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("workflow_version");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkflowId", "WindowEnd")
+                        .HasDatabaseName("ix_audit_runs_workflow_window_end");
+
+                    b.ToTable("audit_runs", (string)null);
+                });
+
+            modelBuilder.Entity("AgentRuntime.Engine.Governance.AuditSampling.AuditSampleRecord", b =>
+                {
+                    b.Property<Guid>("DecisionId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("decision_id");
+
+                    b.Property<string>("AgentId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("agent_id");
+
+                    b.Property<string>("Comment")
+                        .HasColumnType("text")
+                        .HasColumnName("comment");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("outcome");
+
+                    b.Property<string>("ResultsJson")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("results");
+
+                    b.Property<DateTimeOffset?>("ReviewedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reviewed_at");
+
+                    b.Property<string>("ReviewedBy")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("reviewed_by");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<DateTimeOffset>("SampledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sampled_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<Guid?>("TaskId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("task_id");
+
+                    b.Property<string>("WorkflowId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("workflow_id");
+
+                    b.HasKey("DecisionId");
+
+                    b.HasIndex("WorkflowId")
+                        .HasDatabaseName("ix_audit_samples_without_task")
+                        .HasFilter("task_id IS NULL");
+
+                    b.HasIndex("AgentId", "WorkflowId", "ReviewedAt")
+                        .HasDatabaseName("ix_audit_samples_agent_workflow_reviewed");
+
+                    b.ToTable("audit_samples", (string)null);
                 });
 
             modelBuilder.Entity("AgentRuntime.Engine.Governance.ReadinessEvidenceRecord", b =>
@@ -1608,6 +1790,62 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                         .HasDatabaseName("ix_instance_outcomes_workflow_time");
 
                     b.ToTable("instance_outcomes", (string)null);
+                });
+
+            modelBuilder.Entity("AgentRuntime.Engine.Scheduling.ScheduleRunRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<DateTimeOffset>("FiredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("fired_at");
+
+                    b.Property<string>("Host")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("host");
+
+                    b.Property<string>("JobId")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("job_id");
+
+                    b.Property<bool>("Manual")
+                        .HasColumnType("boolean")
+                        .HasColumnName("manual");
+
+                    b.Property<string>("ResultJson")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("result");
+
+                    b.Property<DateTimeOffset>("ScheduledFireAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("scheduled_fire_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("JobId", "ScheduledFireAt")
+                        .IsUnique()
+                        .HasDatabaseName("ux_schedule_runs_job_tick");
+
+                    b.ToTable("schedule_runs", (string)null);
                 });
 
             modelBuilder.Entity("AgentRuntime.Engine.Telemetry.TelemetrySignalRecord", b =>

@@ -69,6 +69,7 @@ public sealed class StageSemanticsTests
             rules:
               - { when: "vars.agentInput.amount < 0", result: { amount: "0" } }
             """, "shaky.yaml"), "test", "test");
+        host.Clock.Advance(TimeSpan.FromSeconds(1)); // the runs below come after the agent entered execute
         await host.PublishAsync("""
             id: shaky-flow
             agents: [shaky]
@@ -89,6 +90,11 @@ public sealed class StageSemanticsTests
         Assert.Equal(("shaky", "execute", "draft", "error-rate"), (demoted.AgentId, demoted.From, demoted.To, demoted.Trigger));
         Assert.Equal(1, await host.CountAsync("SELECT count(*) FROM audit_entries WHERE action = 'agent.stage-changed' AND actor = 'system:governance-monitor'"));
         Assert.Equal(1, await host.CountAsync("SELECT count(*) FROM agent_stage_changes WHERE kind = 'auto-demotion' AND to_stage = 'draft'"));
+
+        // The runs that caused the demotion belong to the execute stage: they must not demote the agent again (to
+        // shadow) at the next evaluation. Only new failures in draft could.
+        Assert.Empty(await monitor.EvaluateAsync());
+        Assert.Equal(1, await host.CountAsync("SELECT count(*) FROM agent_stage_changes WHERE kind = 'auto-demotion'"));
     }
 
     [Fact]

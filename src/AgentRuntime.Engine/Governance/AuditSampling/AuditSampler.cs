@@ -195,6 +195,18 @@ public sealed class AuditSampler
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(protocol);
+
+        // One creator per workflow at a time (a cron tick and a "run now", or two hosts): without it both would find a
+        // sample without a task and both would create one, and a reviewer would judge the same decision twice. The
+        // loser returns at once; the holder creates every pending task.
+        await using var lockConn = await _db.OpenConnectionAsync(ct);
+        await using var lockTx = await lockConn.BeginTransactionAsync(ct);
+        await using (var lockCmd = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(hashtext('audit-review-tasks:' || $1))", lockConn, lockTx))
+        {
+            lockCmd.Parameters.Add(InstanceStore.P(workflowId));
+            if (await lockCmd.ExecuteScalarAsync(ct) is not true) return 0;
+        }
+
         var pending = new List<(Guid DecisionId, JsonObject Sample)>();
         await using (var cmd = _db.CreateCommand("""
             SELECT s.decision_id, d.agent_id, d.stage, d.instance_id, d.created_at, d.input::text, d.output::text, d.confidence, d.rationale, d.outcome,

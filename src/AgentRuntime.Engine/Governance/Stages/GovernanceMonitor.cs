@@ -44,21 +44,28 @@ public sealed class GovernanceMonitor
 
     public async Task<IReadOnlyList<AutoDemotion>> EvaluateAsync(CancellationToken ct = default)
     {
-        var agents = new List<(string Id, string Stage, bool Paused)>();
-        await using (var cmd = _db.CreateCommand("SELECT id, stage, paused FROM agents"))
+        var agents = new List<(string Id, string Stage, bool Paused, DateTimeOffset? StageChangedAt)>();
+        await using (var cmd = _db.CreateCommand("SELECT id, stage, paused, stage_changed_at FROM agents"))
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
         {
-            while (await reader.ReadAsync(ct)) agents.Add((reader.GetString(0), reader.GetString(1), reader.GetBoolean(2)));
+            while (await reader.ReadAsync(ct))
+                agents.Add((reader.GetString(0), reader.GetString(1), reader.GetBoolean(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3)));
         }
         var demoted = new List<AutoDemotion>();
-        foreach (var (id, stage, paused) in agents)
+        foreach (var (id, stage, paused, stageChangedAt) in agents)
         {
             if (!paused) await _stages.ReleaseHeldAsync(id, ct);
             if (AgentStages.Rank(stage) <= 0) continue;
             var spec = (await _directory.GetAsync(id, ct))?.State.Definition.Demotion;
             var window = Durations.TryParse(spec?.Window, out var w) && w > TimeSpan.Zero ? w : _options.DemotionWindow;
             var min = spec?.MinRuns ?? _options.DemotionMinRuns;
-            var e = await _promotions.EvidenceAsync(id, _clock.GetUtcNow() - window, ct);
+            // Only the current stage's record counts: the cases that caused a demotion (by this monitor or by an audit
+            // protocol's escalation) must not demote the agent a second time at the next interval.
+            var since = _clock.GetUtcNow() - window;
+            // One microsecond (PostgreSQL's resolution) past the change: a decision stamped in the same instant was made
+            // under the stage before it.
+            if (stageChangedAt is { } changed && changed >= since) since = changed.AddTicks(10);
+            var e = await _promotions.EvidenceAsync(id, since, ct);
             AutoDemotion? fire = null;
             if (e.Runs >= min && e.ErrorRate > (spec?.ErrorRate ?? _options.DemotionErrorRate))
                 fire = new AutoDemotion(id, stage, AgentStages.All[AgentStages.Rank(stage) - 1], "error-rate", e.ErrorRate!.Value, e.Runs);

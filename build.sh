@@ -61,8 +61,9 @@ cmd_run() {
   log "starting AgentRuntime at $url (PostgreSQL data: $LocalPostgres__DataDirectory; Ctrl+C stops host and database)"
   log "Studio: $url/   API: $url/api/v1/workflows   OpenAPI: $url/openapi/v1.json   Ready: $url/health/ready"
   if [ "${Auth__Mode,,}" = "development" ]; then
-    log "Sign in (development identity, loopback only): send the header X-Dev-User with a seeded user —"
-    log "  ada (admin), dana (designer), alice and bob (approver), rita (reviewer), oscar (ops), olivia (owner)"
+    log "Sign in (development identity, loopback only): pick a seeded user in the Studio's \"Sign in as\" list, or send X-Dev-User —"
+    log "  ada (admin), dana (designer, owns customer-refund), alice and bob (approver), rita (reviewer), oscar (ops),"
+    log "  olivia, priya and marco (owners; priya owns invoice-processing, marco campaign-brief)"
     log "  e.g. curl -H 'X-Dev-User: ada' $url/api/v1/auth/me    (GET $url/api/v1/auth/config lists them for the Studio)"
   fi
   exec dotnet "$ROOT/src/AgentRuntime.Host/bin/Release/net10.0/AgentRuntime.Host.dll" --contentRoot "$ROOT/src/AgentRuntime.Host"

@@ -155,16 +155,23 @@ public sealed class DevelopmentOptions
 
     public IReadOnlyList<SeededUser> EffectiveUsers => Users.Count > 0 ? Users : DefaultUsers;
 
-    /// <summary>One seeded user per role, plus a requester who only starts work.</summary>
+    /// <summary>
+    /// One seeded user per role, shaped so the sample workflows can be worked end to end in the Studio: the approvers and
+    /// the reviewer also hold the samples' own groups (<c>refund-approver</c>, <c>refund-auditor</c>, …), and the samples'
+    /// named owners exist (dana owns customer-refund, priya invoice-processing, marco campaign-brief — matched by e-mail),
+    /// so a promotion can be signed off by its owner and no one else.
+    /// </summary>
     public static IReadOnlyList<SeededUser> DefaultUsers { get; } =
     [
         new() { Name = "ada", Email = "ada@example.test", Roles = [Security.Roles.Admin], Description = "administrator" },
-        new() { Name = "dana", Email = "dana@example.test", Roles = [Security.Roles.Designer], Description = "process designer" },
-        new() { Name = "alice", Email = "alice@example.test", Roles = [Security.Roles.Approver], Description = "approver" },
-        new() { Name = "bob", Email = "bob@example.test", Roles = [Security.Roles.Approver], Description = "second approver" },
-        new() { Name = "rita", Email = "rita@example.test", Roles = [Security.Roles.Reviewer], Description = "audit reviewer" },
+        new() { Name = "dana", Email = "dana.whitfield@example.com", Roles = [Security.Roles.Designer, Security.Roles.Owner], Description = "process designer; owns customer-refund" },
+        new() { Name = "alice", Email = "alice@example.test", Roles = [Security.Roles.Approver, "refund-approver", "ap-clerk", "marketing-lead"], Description = "approver" },
+        new() { Name = "bob", Email = "bob@example.test", Roles = [Security.Roles.Approver, "refund-approver", "ap-clerk", "marketing-lead"], Description = "second approver" },
+        new() { Name = "rita", Email = "rita@example.test", Roles = [Security.Roles.Reviewer, "refund-auditor", "ap-auditor", "brand-reviewer"], Description = "audit reviewer" },
         new() { Name = "oscar", Email = "oscar@example.test", Roles = [Security.Roles.Ops], Description = "ops lead" },
         new() { Name = "olivia", Email = "olivia@example.test", Roles = [Security.Roles.Owner], Description = "workflow owner" },
+        new() { Name = "priya", Email = "priya.raman@example.com", Roles = [Security.Roles.Owner], Description = "owns invoice-processing" },
+        new() { Name = "marco", Email = "marco.bellini@example.com", Roles = [Security.Roles.Owner], Description = "owns campaign-brief" },
     ];
 }
 

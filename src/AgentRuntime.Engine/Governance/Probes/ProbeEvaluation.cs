@@ -62,6 +62,7 @@ public static class ProbeEvaluation
         return new ProbeVerdict(reasons.Count == 0, reasons, evidence);
     }
 
-    private static string Format(TimeSpan t) =>
+    /// <summary>A duration as people write it in definitions: <c>90m</c> → <c>1.5h</c>, <c>2d</c>.</summary>
+    internal static string Format(TimeSpan t) =>
         t.TotalDays >= 1 ? $"{t.TotalDays:0.#}d" : t.TotalHours >= 1 ? $"{t.TotalHours:0.#}h" : t.TotalMinutes >= 1 ? $"{t.TotalMinutes:0.#}m" : $"{t.TotalSeconds:0.#}s";
 }

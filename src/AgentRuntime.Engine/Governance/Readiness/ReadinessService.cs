@@ -228,6 +228,9 @@ public sealed class ReadinessService
         return new ReadinessCheck(4, "data-readiness", "Data readiness audit passed within its window", status, summary, status == CheckStatus.Passed ? now : lastTrue, detail);
     }
 
+    private static string DescribeWindow(TimeSpan window) =>
+        window == TimeSpan.MaxValue ? "no time limit" : Probes.ProbeEvaluation.Format(window);
+
     private static ReadinessCheck EvidenceCheck(int n, string id, string title, List<EvidenceRow> rows, TimeSpan window, DateTimeOffset now, string none)
     {
         var lastPass = rows.Where(r => r.Passed).MaxBy(r => r.ObservedAt);
@@ -242,8 +245,8 @@ public sealed class ReadinessService
                 lastPass?.ObservedAt, latest.Detail?.DeepClone());
         }
         if (!fresh)
-            return new ReadinessCheck(n, id, title, CheckStatus.NotEvidenced, $"last passing evidence {latest.ObservedAt:O} is older than its window ({window})", latest.ObservedAt, latest.Detail?.DeepClone());
-        return new ReadinessCheck(n, id, title, CheckStatus.Passed, $"passed at {latest.ObservedAt:O} (window {window})", now, latest.Detail?.DeepClone());
+            return new ReadinessCheck(n, id, title, CheckStatus.NotEvidenced, $"last passing evidence {latest.ObservedAt:O} is older than its window ({DescribeWindow(window)})", latest.ObservedAt, latest.Detail?.DeepClone());
+        return new ReadinessCheck(n, id, title, CheckStatus.Passed, $"passed at {latest.ObservedAt:O} (window {DescribeWindow(window)})", now, latest.Detail?.DeepClone());
     }
 
     private async Task<List<EvidenceRow>> LoadEvidenceAsync(string workflowId, CancellationToken ct)

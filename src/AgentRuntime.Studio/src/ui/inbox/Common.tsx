@@ -1,5 +1,6 @@
 import { isOpen, slaStatus, type HumanTask } from '../../model/inbox';
 import { useNow } from './hooks';
+import { ErrorView } from '../common/Status';
 
 /** The live SLA countdown of a task (refreshes every second); the text says the state in words, colour only repeats it. */
 export function SlaCountdown({ task }: { task: Pick<HumanTask, 'state' | 'dueAt' | 'escalatedAt' | 'timeoutAt'> }) {
@@ -34,5 +35,50 @@ export function Confidence({ value }: { value: number }) {
       </meter>{' '}
       <strong>{pct}%</strong>
     </span>
+  );
+}
+
+/** "Mine / all" radio pair of the task lists (inbox, reviews): `name` keeps each page's group separate. */
+export function ScopeToggle({
+  name,
+  scope,
+  onChange,
+  mine,
+  all,
+}: {
+  name: string;
+  scope: 'mine' | 'all';
+  onChange: (scope: 'mine' | 'all') => void;
+  mine: string;
+  all: string;
+}) {
+  return (
+    <fieldset className="segmented">
+      <legend className="visually-hidden">Show</legend>
+      <label>
+        <input type="radio" name={name} checked={scope === 'mine'} onChange={() => onChange('mine')} /> {mine}
+      </label>
+      <label>
+        <input type="radio" name={name} checked={scope === 'all'} onChange={() => onChange('all')} /> {all}
+      </label>
+    </fieldset>
+  );
+}
+
+/**
+ * A refused decision: the server's problem, a line saying the person's work is kept, and — when the task changed under
+ * them (stale revision) — a reload that keeps it. Nothing typed is lost on a failed save.
+ */
+export function KeptWorkError({ error, stale, kept, reloadLabel, onReload }: { error: unknown; stale: boolean; kept: string; reloadLabel: string; onReload: () => void }) {
+  return (
+    <div className="stack">
+      <ErrorView error={error} />
+      <p className="fact-note">{kept}</p>
+      {stale ? (
+        <button type="button" className="button button-quiet" onClick={onReload}>
+          {reloadLabel}
+        </button>
+      ) : null}
+    </div>
   );
 }

@@ -5,7 +5,7 @@ import { kindLabel, offeredTo, OPEN_STATES, priorityTone, type HumanTask } from 
 import { isReviewTask } from '../../model/reviews';
 import { hrefFor } from '../../model/routes';
 import { Badge, ErrorView, Loading } from '../common/Status';
-import { SlaCountdown } from './Common';
+import { ScopeToggle, SlaCountdown } from './Common';
 import { useInterval, useLoaded } from './hooks';
 import './work.css';
 
@@ -28,15 +28,7 @@ export function InboxPage() {
           <p className="subtitle">Open tasks {scope === 'mine' ? 'for you and your roles' : 'for everyone'}, most urgent first.</p>
         </div>
         <div className="toolbar">
-          <fieldset className="segmented">
-            <legend className="visually-hidden">Show</legend>
-            <label>
-              <input type="radio" name="inbox-scope" checked={scope === 'mine'} onChange={() => setScope('mine')} /> My tasks
-            </label>
-            <label>
-              <input type="radio" name="inbox-scope" checked={scope === 'all'} onChange={() => setScope('all')} /> All open tasks
-            </label>
-          </fieldset>
+          <ScopeToggle name="inbox-scope" scope={scope} onChange={setScope} mine="My tasks" all="All open tasks" />
           <button type="button" className="button button-quiet" onClick={refresh}>
             Refresh
           </button>

@@ -28,7 +28,7 @@ import {
 import { isReviewTask } from '../../model/reviews';
 import { hrefFor } from '../../model/routes';
 import { Badge, ErrorView, Loading } from '../common/Status';
-import { Confidence, JsonBlock, SlaCountdown } from './Common';
+import { Confidence, JsonBlock, KeptWorkError, SlaCountdown } from './Common';
 import { useLoaded, useMe, useOfferedToMe } from './hooks';
 import './work.css';
 
@@ -160,15 +160,13 @@ function TaskView({ task, me, reload, refreshError }: { task: HumanTask; me: Me 
         {done ? <p className="notice notice-ok">{done}</p> : null}
       </div>
       {error ? (
-        <div className="stack">
-          <ErrorView error={error} />
-          <p className="fact-note">Your draft is kept{stale ? '; reload the task to see what changed, then decide again' : ''}.</p>
-          {stale ? (
-            <button type="button" className="button button-quiet" onClick={reload}>
-              Reload the task (keeps your draft)
-            </button>
-          ) : null}
-        </div>
+        <KeptWorkError
+          error={error}
+          stale={stale}
+          kept={`Your draft is kept${stale ? '; reload the task to see what changed, then decide again' : ''}.`}
+          reloadLabel="Reload the task (keeps your draft)"
+          onReload={reload}
+        />
       ) : null}
       {refreshError && !error ? <ErrorView error={refreshError} onRetry={reload} /> : null}
 

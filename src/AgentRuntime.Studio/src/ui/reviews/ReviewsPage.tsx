@@ -15,7 +15,7 @@ import {
 } from '../../model/reviews';
 import { hrefFor } from '../../model/routes';
 import { Badge, ErrorView, Loading } from '../common/Status';
-import { Confidence, JsonBlock, SlaCountdown } from '../inbox/Common';
+import { Confidence, JsonBlock, KeptWorkError, ScopeToggle, SlaCountdown } from '../inbox/Common';
 import { useInterval, useLoaded, useMe, useOfferedToMe } from '../inbox/hooks';
 import '../inbox/work.css';
 
@@ -41,15 +41,7 @@ export function ReviewsPage() {
           <p className="subtitle">Sampled agent decisions waiting for an audit review, judged criterion by criterion.</p>
         </div>
         <div className="toolbar">
-          <fieldset className="segmented">
-            <legend className="visually-hidden">Show</legend>
-            <label>
-              <input type="radio" name="reviews-scope" checked={scope === 'mine'} onChange={() => setScope('mine')} /> My reviews
-            </label>
-            <label>
-              <input type="radio" name="reviews-scope" checked={scope === 'all'} onChange={() => setScope('all')} /> All open reviews
-            </label>
-          </fieldset>
+          <ScopeToggle name="reviews-scope" scope={scope} onChange={setScope} mine="My reviews" all="All open reviews" />
           <button type="button" className="button button-quiet" onClick={refresh}>
             Refresh
           </button>
@@ -213,15 +205,13 @@ function ReviewView({ task, me, reload }: { task: HumanTask; me: Me | null; relo
         {done ? <p className="notice notice-ok">{done}</p> : null}
       </div>
       {error ? (
-        <div className="stack">
-          <ErrorView error={error} />
-          <p className="fact-note">Your answers are kept{stale ? '; reload to see what changed' : ''}.</p>
-          {stale ? (
-            <button type="button" className="button button-quiet" onClick={reload}>
-              Reload the review (keeps your answers)
-            </button>
-          ) : null}
-        </div>
+        <KeptWorkError
+          error={error}
+          stale={stale}
+          kept={`Your answers are kept${stale ? '; reload to see what changed' : ''}.`}
+          reloadLabel="Reload the review (keeps your answers)"
+          onReload={reload}
+        />
       ) : null}
 
       <div className="work-layout">

@@ -1,30 +1,30 @@
 using AgentRuntime.Definitions.Activities;
-using AgentRuntime.Engine.Audit;
 using AgentRuntime.Engine;
+using AgentRuntime.Engine.Agents;
+using AgentRuntime.Engine.Audit;
+using AgentRuntime.Engine.Governance;
 using AgentRuntime.Engine.Persistence;
 using AgentRuntime.Engine.Workflows;
-using AgentRuntime.Engine.Agents;
-using AgentRuntime.Engine.Governance;
 using AgentRuntime.Host.Activities;
 using AgentRuntime.Host.Agents;
-using AgentRuntime.Host.Readiness;
-using AgentRuntime.Host.Reviews;
-using AgentRuntime.Host.Scheduling;
 using AgentRuntime.Host.Audit;
 using AgentRuntime.Host.Dashboards;
 using AgentRuntime.Host.Database;
+using AgentRuntime.Host.Expressions;
 using AgentRuntime.Host.Health;
 using AgentRuntime.Host.Identity;
 using AgentRuntime.Host.Incidents;
 using AgentRuntime.Host.Instances;
 using AgentRuntime.Host.Operations;
 using AgentRuntime.Host.Outcomes;
+using AgentRuntime.Host.Readiness;
+using AgentRuntime.Host.Reviews;
+using AgentRuntime.Host.Scheduling;
 using AgentRuntime.Host.Security;
 using AgentRuntime.Host.Security.ApiKeys;
-using AgentRuntime.Host.Telemetry;
 using AgentRuntime.Host.Tasks;
+using AgentRuntime.Host.Telemetry;
 using AgentRuntime.Host.Workflows;
-using AgentRuntime.Host.Expressions;
 
 var migrateOnly = MigrateCommand.Take(ref args); // `migrate` / `--migrate-only`: the release job's mode (deploy/README.md)
 var builder = WebApplication.CreateBuilder(args);

@@ -1,8 +1,6 @@
-using AgentRuntime.Definitions.Loading;
 using AgentRuntime.Engine.Dashboards;
 using AgentRuntime.Engine.Outcomes;
 using AgentRuntime.Engine.Persistence;
-using AgentRuntime.Engine.Workflows;
 using AgentRuntime.Host.Outcomes;
 using AgentRuntime.Host.Problems;
 using AgentRuntime.Host.Security;
@@ -28,36 +26,13 @@ public static class DashboardsApi
 
     private static async Task<IResult> GetAsync(string id, string? from, string? to, string? bucket, AgentRuntimeDbContext db, TimeProvider clock, CancellationToken ct)
     {
-        bucket ??= "day";
-        if (!OutcomeBuckets.All.Contains(bucket))
-            return Invalid("bucket", $"bucket must be one of {string.Join(", ", OutcomeBuckets.All)}; got '{bucket}'.");
-        DateTimeOffset? fromTime = null, toTime = null;
-        if (from is not null)
-        {
-            if (!OutcomesApi.TryParseTime(from, out var f)) return Invalid("from", $"from must be an ISO-8601 date or date-time (e.g. 2026-01-05 or 2026-01-05T09:00:00Z); got '{from}'.");
-            fromTime = f;
-        }
-        if (to is not null)
-        {
-            if (!OutcomesApi.TryParseTime(to, out var t)) return Invalid("to", $"to must be an ISO-8601 date or date-time (e.g. 2026-02-01 or 2026-02-01T00:00:00Z); got '{to}'.");
-            toTime = t;
-        }
-        var end = toTime ?? clock.GetUtcNow();
-        var start = fromTime ?? end.AddDays(-7);
-        if (start >= end) return Invalid("from", $"from ({start:O}) must be before to ({end:O}).");
-        if (OutcomeBuckets.Count(start, end, bucket) > OutcomesApi.MaxBuckets)
-            return Invalid("bucket", $"The window from {start:O} to {end:O} holds more than {OutcomesApi.MaxBuckets} {bucket} buckets; choose a coarser bucket or a shorter window.");
-
-        var workflow = await db.Set<WorkflowRecord>().AsNoTracking().FirstOrDefaultAsync(w => w.Id == id, ct);
-        if (workflow is null) return ProblemResults.NotFound("Workflow", id);
-        var version = workflow.PublishedVersion ?? workflow.LatestVersion;
-        var json = await db.Set<WorkflowVersionRecord>().AsNoTracking()
-            .Where(v => v.WorkflowId == id && v.Version == version).Select(v => v.CanonicalJson).FirstOrDefaultAsync(ct);
-        var outcome = json is null ? null : DefinitionDocument.FromCanonicalJson(json).Outcome;
+        if (ReportWindow.TryRead(from, to, bucket ?? "day", TimeSpan.FromDays(7), clock, out var window) is { } invalid) return invalid;
+        if (await ReportedWorkflow.LoadAsync(db, id, ct) is not { } reported) return ProblemResults.NotFound("Workflow", id);
+        var (workflow, version, outcome) = (reported.Workflow, reported.Version, reported.Outcome);
 
         var connection = db.Database.GetDbConnection();
-        var report = await DashboardReports.QueryAsync(connection, id, start, end, bucket, ct);
-        var outcomes = await OutcomeReports.QueryAsync(connection, id, outcome?.Metric, outcome?.Unit, outcome?.Target, outcome?.Direction, start, end, bucket, ct);
+        var report = await DashboardReports.QueryAsync(connection, id, window.Start, window.End, window.Bucket, ct);
+        var outcomes = await OutcomeReports.QueryAsync(connection, id, outcome?.Metric, outcome?.Unit, outcome?.Target, outcome?.Direction, window.Start, window.End, window.Bucket, ct);
         return Results.Ok(new
         {
             workflowId = id,
@@ -80,8 +55,4 @@ public static class DashboardsApi
             },
         });
     }
-
-    private static IResult Invalid(string parameter, string detail) =>
-        ProblemResults.Status(StatusCodes.Status400BadRequest, "invalid-parameter", $"Invalid query parameter '{parameter}'", detail,
-            new Dictionary<string, object?> { ["parameter"] = parameter, ["errors"] = new Dictionary<string, string[]> { [parameter] = [detail] } });
 }

@@ -28,6 +28,11 @@ public static class ProblemResults
         return Results.Problem(statusCode: status, title: title, detail: detail, type: $"https://agentruntime.dev/problems/{code}", extensions: extensions);
     }
 
+    /// <summary>400 <c>invalid-parameter</c> naming the query parameter, with the detail also under <c>errors[parameter]</c>.</summary>
+    public static IResult InvalidParameter(string parameter, string detail) =>
+        Status(StatusCodes.Status400BadRequest, "invalid-parameter", $"Invalid query parameter '{parameter}'", detail,
+            new Dictionary<string, object?> { ["parameter"] = parameter, ["errors"] = new Dictionary<string, string[]> { [parameter] = [detail] } });
+
     public static IResult NotFound(string what, string id) =>
         Status(StatusCodes.Status404NotFound, "not-found", $"{what} not found", $"No {what.ToLowerInvariant()} with id '{id}'.");
 

@@ -1,6 +1,5 @@
 using AgentRuntime.Engine.Telemetry;
 using AgentRuntime.Host.Outcomes;
-using AgentRuntime.Host.Problems;
 using AgentRuntime.Host.Security;
 
 namespace AgentRuntime.Host.Telemetry;
@@ -20,26 +19,9 @@ public static class TelemetryApi
 
     private static async Task<IResult> GetAsync(string id, string? from, string? to, TelemetrySignals signals, TimeProvider clock, CancellationToken ct)
     {
-        DateTimeOffset? fromTime = null, toTime = null;
-        if (from is not null)
-        {
-            if (!OutcomesApi.TryParseTime(from, out var f)) return Invalid("from", $"from must be an ISO-8601 date or date-time; got '{from}'.");
-            fromTime = f;
-        }
-        if (to is not null)
-        {
-            if (!OutcomesApi.TryParseTime(to, out var t)) return Invalid("to", $"to must be an ISO-8601 date or date-time; got '{to}'.");
-            toTime = t;
-        }
-        var end = toTime ?? clock.GetUtcNow();
-        var start = fromTime ?? end.AddDays(-1);
-        if (start >= end) return Invalid("from", "from must be before to.");
+        if (ReportWindow.TryRead(from, to, TimeSpan.FromDays(1), clock, out var window) is { } invalid) return invalid;
         await signals.FlushAsync(ct); // this host's counts not yet written are included
-        var evidence = await signals.ReadAsync(id, start, end, ct);
+        var evidence = await signals.ReadAsync(id, window.Start, window.End, ct);
         return Results.Ok(evidence);
     }
-
-    private static IResult Invalid(string parameter, string detail) =>
-        ProblemResults.Status(StatusCodes.Status400BadRequest, "invalid-parameter", $"Invalid query parameter '{parameter}'", detail,
-            new Dictionary<string, object?> { ["parameter"] = parameter });
 }

@@ -2,7 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { parseEdgeSource } from '../../model/ports';
 import type { LocatedProblem } from '../../model/designer/problems';
 import type { GraphNode } from '../../model/graph';
-import type { ActivityDescriptor, EdgeDefinition, NodeDefinition } from '../../model/types';
+import type { ActivityDescriptor, EdgeDefinition, NodeDefinition, RetrySpec } from '../../model/types';
 import type { ExpressionContext } from './ExpressionField';
 import { TypedField } from './TypedField';
 import { RecordListField } from './RecordListField';
@@ -141,36 +141,18 @@ export function PropertyPanel({
       {!node.terminal ? (
         <fieldset className="field-group">
           <legend>Retry</legend>
-          <TypedField
-            key={`${def.id}:retry.attempts`}
-            name="attempts"
-            kind="integer"
-            required={false}
-            value={def.retry?.attempts}
-            context={context}
-            disabled={readOnly}
-            onChange={(v) => edits.update({ retry: cleanRetry({ ...def.retry, attempts: v as number | undefined }) })}
-          />
-          <TypedField
-            key={`${def.id}:retry.backoff`}
-            name="backoff"
-            kind="duration"
-            required={false}
-            value={def.retry?.backoff}
-            context={context}
-            disabled={readOnly}
-            onChange={(v) => edits.update({ retry: cleanRetry({ ...def.retry, backoff: v as string | undefined }) })}
-          />
-          <TypedField
-            key={`${def.id}:retry.timeout`}
-            name="timeout"
-            kind="duration"
-            required={false}
-            value={def.retry?.timeout}
-            context={context}
-            disabled={readOnly}
-            onChange={(v) => edits.update({ retry: cleanRetry({ ...def.retry, timeout: v as string | undefined }) })}
-          />
+          {RETRY_FIELDS.map(([name, kind]) => (
+            <TypedField
+              key={`${def.id}:retry.${name}`}
+              name={name}
+              kind={kind}
+              required={false}
+              value={def.retry?.[name]}
+              context={context}
+              disabled={readOnly}
+              onChange={(v) => edits.update({ retry: cleanRetry({ ...def.retry, [name]: v }) })}
+            />
+          ))}
         </fieldset>
       ) : null}
 
@@ -187,6 +169,13 @@ export function PropertyPanel({
     </section>
   );
 }
+
+/** The retry policy's fields and the input kind each is edited as. */
+const RETRY_FIELDS: readonly (readonly [keyof RetrySpec, string])[] = [
+  ['attempts', 'integer'],
+  ['backoff', 'duration'],
+  ['timeout', 'duration'],
+];
 
 function cleanRetry(r: NodeDefinition['retry']): NodeDefinition['retry'] | undefined {
   const out = Object.fromEntries(Object.entries(r ?? {}).filter(([, v]) => v !== undefined && v !== null && v !== ''));

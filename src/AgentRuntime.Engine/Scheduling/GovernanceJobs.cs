@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AgentRuntime.Definitions.Model;
+using AgentRuntime.Engine.Execution;
 using AgentRuntime.Engine.Governance;
 using AgentRuntime.Engine.Governance.AuditSampling;
 using AgentRuntime.Engine.Governance.Probes;
@@ -41,21 +42,6 @@ public static class GovernanceJobPlan
             jobs.Add(new GovernanceJobSpec($"{definition.Id}.telemetry", GovernanceJobKinds.Telemetry, definition.Id, null, telemetryCron, version));
         return jobs;
     }
-
-    /// <summary>Every job of every published, non-retired workflow.</summary>
-    public static async Task<IReadOnlyList<GovernanceJobSpec>> DesiredAsync(NpgsqlDataSource db, string telemetryCron, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(db);
-        var jobs = new List<GovernanceJobSpec>();
-        await using var cmd = db.CreateCommand("""
-            SELECT v.canonical_json::text, v.version FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.published_version
-             WHERE NOT w.retired ORDER BY w.id
-            """);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            jobs.AddRange(For(Execution.CompiledWorkflow.Parse(reader.GetString(0)), reader.GetInt32(1), telemetryCron));
-        return jobs;
-    }
 }
 
 /// <summary>
@@ -70,15 +56,36 @@ public sealed class GovernanceJobRunner
     private readonly TelemetrySignals _signals;
     private readonly GovernanceOptions _options;
     private readonly TimeProvider _clock;
+    private readonly DefinitionCache _definitions;
 
-    internal GovernanceJobRunner(EngineDatabase db, AuditSampler sampler, ProbeRunner probes, TelemetrySignals signals, GovernanceOptions options, TimeProvider clock)
+    internal GovernanceJobRunner(EngineDatabase db, AuditSampler sampler, ProbeRunner probes, TelemetrySignals signals, GovernanceOptions options, TimeProvider clock,
+        DefinitionCache definitions)
     {
         _db = db.DataSource;
+        _definitions = definitions;
         _sampler = sampler;
         _probes = probes;
         _signals = signals;
         _options = options;
         _clock = clock;
+    }
+
+    /// <summary>
+    /// Every job of every published, non-retired workflow. Reads only which version is published: the definitions come from
+    /// the host's cache of immutable versions, so reconciling every few seconds parses each version once per host.
+    /// </summary>
+    public async Task<IReadOnlyList<GovernanceJobSpec>> DesiredJobsAsync(string telemetryCron, CancellationToken ct)
+    {
+        var published = new List<(string Id, int Version)>();
+        await using (var cmd = _db.CreateCommand("SELECT id, published_version FROM workflows WHERE published_version IS NOT NULL AND NOT retired ORDER BY id"))
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) published.Add((reader.GetString(0), reader.GetInt32(1)));
+        }
+        var jobs = new List<GovernanceJobSpec>();
+        foreach (var (id, version) in published)
+            jobs.AddRange(GovernanceJobPlan.For((await _definitions.GetAsync(id, version, ct)).Definition, version, telemetryCron));
+        return jobs;
     }
 
     /// <param name="nextFireAt">The job's next tick: audit evidence stays valid until a little after it (a missed tick turns checkpoint 6 grey).</param>

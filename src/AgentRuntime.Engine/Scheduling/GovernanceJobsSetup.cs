@@ -1,4 +1,5 @@
 using AgentRuntime.Engine.Audit;
+using AgentRuntime.Engine.Execution;
 using AgentRuntime.Engine.Governance;
 using AgentRuntime.Engine.Governance.AuditSampling;
 using AgentRuntime.Engine.Governance.Probes;
@@ -25,7 +26,8 @@ internal static class GovernanceJobsSetup
         services.AddSingleton(sp => new ProbeRunner(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<ProbeOptions>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IHttpClientFactory>()));
         services.AddSingleton(sp => new GovernanceJobRunner(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<AuditSampler>(), sp.GetRequiredService<ProbeRunner>(),
-            sp.GetRequiredService<TelemetrySignals>(), sp.GetRequiredService<GovernanceOptions>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TelemetrySignals>(), sp.GetRequiredService<GovernanceOptions>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<DefinitionCache>()));
         return services;
     }
 }

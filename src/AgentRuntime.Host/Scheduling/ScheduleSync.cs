@@ -31,9 +31,9 @@ public sealed class ScheduleSync(IServiceProvider services, SchedulingOptions op
         try
         {
             var scheduler = await SchedulerAsync(ct);
-            var desired = await GovernanceJobPlan.DesiredAsync(_db, options.TelemetryCron, ct);
-            var existing = await RegisteredJobIdsAsync(ct);
             var runner = services.GetRequiredService<GovernanceJobRunner>();
+            var desired = await runner.DesiredJobsAsync(options.TelemetryCron, ct);
+            var existing = await RegisteredJobIdsAsync(ct);
             List<string> added = [], updated = [], removed = [];
             foreach (var spec in desired)
             {

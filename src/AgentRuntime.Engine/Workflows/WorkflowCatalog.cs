@@ -33,6 +33,9 @@ public sealed class WorkflowCatalog(AgentRuntimeDbContext db, TimeProvider clock
     /// <summary>
     /// Stores <paramref name="document"/> as a new version unless it equals the latest one, and publishes it when
     /// <paramref name="publish"/> is set. A definition with errors is refused whole: nothing is stored.
+    /// Stores of the same workflow id are serialized (a transaction-scoped advisory lock taken before the latest version
+    /// is read), so two uploads at the same moment become two versions in order instead of one failing on the row's
+    /// concurrency token; stores of different workflows do not wait for each other.
     /// </summary>
     public async Task<StoreResult> StoreAsync(DefinitionDocument document, string sourceText, string sourceName, bool publish, string? actor, CancellationToken ct = default)
     {
@@ -40,6 +43,9 @@ public sealed class WorkflowCatalog(AgentRuntimeDbContext db, TimeProvider clock
             return new StoreResult(StoreOutcome.Rejected, document.Definition?.Id, null, false, document.Problems);
 
         var definition = document.Definition;
+        // The rows and their audit entries commit together (or, inside a caller's transaction, with it).
+        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
+        await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtext('workflow-store:' || {definition.Id}))", ct);
         var now = clock.GetUtcNow();
         var workflow = await db.Set<WorkflowRecord>().FirstOrDefaultAsync(w => w.Id == definition.Id, ct);
         if (workflow is null)
@@ -99,8 +105,6 @@ public sealed class WorkflowCatalog(AgentRuntimeDbContext db, TimeProvider clock
             workflow.Retired = false;
             workflow.UpdatedAt = now;
 
-            // The rows and their audit entries commit together (or, inside a caller's transaction, with it).
-            await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
             await db.SaveChangesAsync(ct);
             var who = string.IsNullOrWhiteSpace(actor) ? AuditActors.Anonymous : actor;
             if (outcome == StoreOutcome.Created)
@@ -124,8 +128,8 @@ public sealed class WorkflowCatalog(AgentRuntimeDbContext db, TimeProvider clock
                         ["previousVersion"] = previouslyPublished,
                     }), db, ct);
             }
-            if (transaction is not null) await transaction.CommitAsync(ct);
         }
+        if (transaction is not null) await transaction.CommitAsync(ct);
 
         return new StoreResult(outcome, workflow.Id, version.Version, version.Status == "published", document.Problems);
     }

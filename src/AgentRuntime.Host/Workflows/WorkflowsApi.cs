@@ -98,9 +98,10 @@ public static class WorkflowsApi
                     ? "A value is longer than the catalog stores (workflow id: 100 characters; name and owner: 300)."
                     : "The definition contains a character that cannot be stored (e.g. \\u0000).");
         }
-        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        catch (DbUpdateException e) when (e is DbUpdateConcurrencyException
+                                          || e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
         {
-            // Two uploads of the same workflow committed at the same moment (found by the API fuzz test); the other won.
+            // Backstop: the catalog serializes stores of one workflow, so only a writer outside it could race an upload.
             return ProblemResults.Status(StatusCodes.Status409Conflict, "concurrent-upload", "Concurrent upload",
                 $"Another upload of workflow '{document.Definition?.Id}' was stored at the same moment. Send it again.");
         }

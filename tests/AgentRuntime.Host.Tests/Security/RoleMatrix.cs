@@ -54,12 +54,12 @@ public static class RoleMatrix
         ["GET /api/v1/audit/export"] = Policies.Auditor,
 
         // Human tasks: acting needs a signed-in person; the task service decides candidacy (assignee, roles, groups) and
-        // segregation of duties (403 segregation-of-duties). Reading one task needs a reader role. The list is open to any
+        // segregation of duties (403 segregation-of-duties). Reading one task follows the list's rule (403 task-not-visible), with no role needed. The list is open to any
         // signed-in person but shows admins/ops every task and everyone else only what concerns them (TaskAccessTests);
         // completing a promotion sign-off additionally needs the named owner (403 not-the-owner).
         ["GET /api/v1/tasks/"] = Policies.Authenticated,
-        ["GET /api/v1/tasks/{id:guid}"] = Policies.Reader,
-        ["GET /api/v1/tasks/{id:guid}/history"] = Policies.Reader,
+        ["GET /api/v1/tasks/{id:guid}"] = Policies.Authenticated,
+        ["GET /api/v1/tasks/{id:guid}/history"] = Policies.Authenticated,
         ["POST /api/v1/tasks/{id:guid}/claim"] = Policies.Authenticated,
         ["POST /api/v1/tasks/{id:guid}/release"] = Policies.Authenticated,
         ["POST /api/v1/tasks/{id:guid}/reassign"] = Policies.Authenticated,

@@ -152,6 +152,11 @@ public sealed class TaskAccessTests
         using var oscar = host.CreateClientAs("oscar", Roles.Ops);
         Assert.Equal(HttpStatusCode.OK, (await oscar.GetAsync($"/api/v1/tasks/{edited.Id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await mallory.GetAsync($"/api/v1/tasks/{Guid.NewGuid()}")).StatusCode);
+        // A candidate group's member holds none of the six roles: she opens the task she sees listed, and nothing else.
+        using var fay = host.CreateClientAs("fay", "finance");
+        Assert.Equal(HttpStatusCode.OK, (await fay.GetAsync($"/api/v1/tasks/{edited.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await fay.GetAsync($"/api/v1/tasks/{edited.Id}/history")).StatusCode);
+        await ProblemAsync(await fay.GetAsync($"/api/v1/tasks/{bobs.Id}"), HttpStatusCode.Forbidden, "task-not-visible");
 
         // The state filter still applies within what one may see.
         using var carl = host.CreateClientAs("carl", Roles.Designer);

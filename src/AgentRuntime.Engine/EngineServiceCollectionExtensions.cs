@@ -146,7 +146,8 @@ public static class EngineServiceCollectionExtensions
             sp.GetRequiredService<LlmEndpointOptions>(), sp.GetRequiredService<IHttpClientFactory>(), sp.GetService<ILoggerFactory>()));
         services.TryAddSingleton<Governance.Stages.IAgentTaskPort, Governance.Stages.HumanTaskAgentPort>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IExecutionGate, Governance.Stages.AgentGate>());
-        services.AddSingleton(sp => new Governance.Stages.AgentCatalog(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Governance.Stages.AgentCatalog(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Governance.GovernanceOptions>()));
         services.AddSingleton(sp => new Governance.Stages.StageService(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<WorkflowEngine>()));
         services.AddSingleton(sp => new Governance.Readiness.ReadinessService(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<Governance.GovernanceOptions>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Governance.Promotions.PromotionService(sp.GetRequiredService<EngineDatabase>(), sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(),

@@ -62,7 +62,14 @@ builder.Services.AddHostedService<AgentSyncService>();
 builder.Services.AddHostedService<WorkflowSyncService>();
 builder.Services.AddSingleton(builder.Configuration.GetSection(AgentRuntime.Engine.Operations.OperationsOptions.SectionName).Get<AgentRuntime.Engine.Operations.OperationsOptions>() ?? new());
 // Agents: governance thresholds and where llm agents call (keys are resolved from configuration, then the environment).
-builder.Services.AddSingleton(_ => builder.Configuration.GetSection(GovernanceOptions.SectionName).Get<GovernanceOptions>() ?? new GovernanceOptions());
+builder.Services.AddSingleton(_ =>
+{
+    var governance = builder.Configuration.GetSection(GovernanceOptions.SectionName).Get<GovernanceOptions>() ?? new GovernanceOptions();
+    if (AgentStages.Rank(governance.HighestRegistrationStage) < 0)
+        throw new InvalidOperationException(
+            $"Governance:HighestRegistrationStage is '{governance.HighestRegistrationStage}'; it must be one of {string.Join(", ", AgentStages.All)}.");
+    return governance;
+});
 builder.Services.AddSingleton(_ =>
 {
     var llm = builder.Configuration.GetSection(LlmEndpointOptions.SectionName).Get<LlmEndpointOptions>() ?? new LlmEndpointOptions();

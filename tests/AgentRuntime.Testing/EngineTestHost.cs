@@ -1,7 +1,9 @@
 using AgentRuntime.Definitions.Loading;
 using AgentRuntime.Engine;
 using AgentRuntime.Engine.Activities;
+using AgentRuntime.Engine.Agents;
 using AgentRuntime.Engine.Execution;
+using AgentRuntime.Engine.Governance;
 using AgentRuntime.Engine.Instances;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -40,6 +42,9 @@ public sealed class EngineTestHost : IAsyncDisposable
         var clock = new ManualTimeProvider();
         var collection = new ServiceCollection();
         collection.AddSingleton<TimeProvider>(realClock ? TimeProvider.System : clock);
+        // Tests of execute-stage behaviour register their agent there directly (the product default is draft, see
+        // GovernanceOptions.HighestRegistrationStage); a test's own GovernanceOptions registration replaces this one.
+        collection.AddSingleton(new GovernanceOptions { HighestRegistrationStage = AgentStages.Execute });
         collection.AddAgentRuntimeEngine(o =>
         {
             o.ConnectionString = connectionString;

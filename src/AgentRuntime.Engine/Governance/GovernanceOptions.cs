@@ -34,6 +34,15 @@ public sealed class GovernanceOptions
     public TimeSpan DefaultDataWindow { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>
+    /// The highest stage a NEW agent may declare in its file (<c>stage:</c>). Default draft: every action of a draft agent is
+    /// approved by a person, so it is safe to start there; an agent reaches execute only through promotion (checkpoints,
+    /// evidence, the owner's sign-off). A registration above it is refused with the reason (the file's sync logs it, the API
+    /// answers 422). Set it to execute only where agents are vetted elsewhere. Later versions of an existing agent never change
+    /// its stage, whatever their file says.
+    /// </summary>
+    public string HighestRegistrationStage { get; set; } = Agents.AgentStages.Draft;
+
+    /// <summary>
     /// TEST HOOK ONLY. When false the engine stops enforcing the stage rule, the boundary and the kill switch for actions,
     /// so the gate-integrity test can prove that its independent checker detects violations. Never settable from configuration.
     /// </summary>

@@ -34,6 +34,11 @@ internal sealed class AgentSyncService(AgentCatalog catalog, IOptions<WorkflowFi
                 try
                 {
                     var result = await catalog.StoreAsync(document, relative, Actor, cancellationToken);
+                    if (result.Outcome == AgentStoreOutcome.Invalid)
+                    {
+                        foreach (var p in result.Problems) logger.LogError("Agent not loaded: {Problem}", p.ToString());
+                        break;
+                    }
                     logger.LogInformation("Agent {Agent} from {File}: {Outcome} (version {Version})", result.AgentId, relative, result.Outcome, result.Version);
                     break;
                 }

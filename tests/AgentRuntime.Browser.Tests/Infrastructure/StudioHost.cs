@@ -42,6 +42,7 @@ public sealed class StudioHost : IAsyncDisposable
             ["Workflows__Directory"] = RepoPaths.Workflows,
             ["Auth__Mode"] = "Development",
             ["ASPNETCORE_WEBROOT"] = WebRoot,
+            ["Governance__HighestRegistrationStage"] = "execute", // scenarios start agents in execute; the gate has its own tests
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) environment[key] = value;
         var process = await HostProcess.StartAsync(environment, TimeSpan.FromSeconds(120));

@@ -41,6 +41,9 @@ public sealed class HostFactory(string connectionString, string? workflowsDirect
         builder.UseSetting("RateLimiting:WritesBurst", "1000000");
         builder.UseSetting("RateLimiting:WritesPerMinute", "60000000");
         builder.UseSetting("Scheduling:Enabled", "false"); // Quartz only where a test asks for it (Scheduling:Enabled=true)
+        // Tests of execute-stage behaviour register their agent there directly; the promotion gate has its own tests, and
+        // AgentRegistrationStageTests checks the product default (draft) with this setting put back.
+        builder.UseSetting("Governance:HighestRegistrationStage", "execute");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
         builder.ConfigureServices(s => s.AddSingleton<IStartupFilter, DefaultIdentity>());

@@ -12,7 +12,8 @@ public sealed record AgentStoreResult(AgentStoreOutcome Outcome, string? AgentId
 
 /// <summary>
 /// Registers agent definitions (from <c>workflows/agents/*.yaml</c> at start-up, or the API). The first store creates the
-/// agent with the file's initial <c>stage</c> (default shadow) and <c>paused</c>; a changed definition creates the next
+/// agent with the file's initial <c>stage</c> (default shadow; at most <see cref="GovernanceOptions.HighestRegistrationStage"/>,
+/// so a file cannot register an agent straight into execute) and <c>paused</c>; a changed definition creates the next
 /// version; an unchanged one does nothing, so a restart changes nothing. Stage and pause are never touched here. Each
 /// registration and new version is audited in the same transaction.
 /// </summary>
@@ -21,12 +22,14 @@ public sealed class AgentCatalog
     private readonly NpgsqlDataSource _db;
     private readonly AuditTrail _audit;
     private readonly TimeProvider _clock;
+    private readonly GovernanceOptions _options;
 
-    internal AgentCatalog(EngineDatabase db, AuditTrail audit, TimeProvider clock)
+    internal AgentCatalog(EngineDatabase db, AuditTrail audit, TimeProvider clock, GovernanceOptions options)
     {
         _db = db.DataSource;
         _audit = audit;
         _clock = clock;
+        _options = options;
     }
 
     public async Task<AgentStoreResult> StoreAsync(AgentDocument document, string? source, string actor, CancellationToken ct = default)
@@ -36,6 +39,17 @@ public sealed class AgentCatalog
         var now = _clock.GetUtcNow();
         await using var conn = await _db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+
+        var stage = d.Stage ?? AgentStages.Shadow;
+        if (AgentStages.Rank(stage) > AgentStages.Rank(_options.HighestRegistrationStage) && !await ExistsAsync(conn, tx, d.Id, ct))
+        {
+            return new AgentStoreResult(AgentStoreOutcome.Invalid, d.Id, null,
+            [
+                new AgentProblem(source ?? "api", "$.stage",
+                    $"A new agent starts at most in {_options.HighestRegistrationStage} (Governance:HighestRegistrationStage); it reaches {stage} only by " +
+                    "promotion: readiness checkpoints, evidence over threshold and the owner's sign-off. Register it in shadow or draft and promote it."),
+            ]);
+        }
 
         await using (var insert = new NpgsqlCommand("""
             INSERT INTO agents (id, kind, name, owner_name, owner_email, role, current_version, stage, paused, paused_reason, paused_by, paused_at, stage_changed_at, created_at, updated_at)
@@ -49,7 +63,7 @@ public sealed class AgentCatalog
             insert.Parameters.Add(InstanceStore.NullableText(d.Owner?.Name));
             insert.Parameters.Add(InstanceStore.NullableText(d.Owner?.Email));
             insert.Parameters.Add(InstanceStore.NullableText(d.Role));
-            insert.Parameters.Add(InstanceStore.P(d.Stage ?? AgentStages.Shadow));
+            insert.Parameters.Add(InstanceStore.P(stage));
             insert.Parameters.Add(InstanceStore.P(d.Paused ?? false));
             insert.Parameters.Add(InstanceStore.NullableText(d.Paused == true ? "registered paused" : null));
             insert.Parameters.Add(InstanceStore.NullableText(d.Paused == true ? actor : null));
@@ -59,7 +73,7 @@ public sealed class AgentCatalog
                 await InsertVersionAsync(conn, tx, d.Id, 1, document, source, actor, now, ct);
                 await _audit.AppendAsync(new AuditRecord(actor, "agent.registered", "agent", d.Id, null, new JsonObject
                 {
-                    ["version"] = 1, ["kind"] = d.Kind, ["stage"] = d.Stage ?? AgentStages.Shadow, ["paused"] = d.Paused ?? false, ["source"] = source, ["contentHash"] = document.ContentHash,
+                    ["version"] = 1, ["kind"] = d.Kind, ["stage"] = stage, ["paused"] = d.Paused ?? false, ["source"] = source, ["contentHash"] = document.ContentHash,
                 }), conn, tx, ct);
                 await tx.CommitAsync(ct);
                 return new AgentStoreResult(AgentStoreOutcome.Registered, d.Id, 1, []);
@@ -104,6 +118,13 @@ public sealed class AgentCatalog
             new JsonObject { ["version"] = next, ["source"] = source, ["contentHash"] = document.ContentHash }), conn, tx, ct);
         await tx.CommitAsync(ct);
         return new AgentStoreResult(AgentStoreOutcome.NewVersion, d.Id, next, []);
+    }
+
+    private static async Task<bool> ExistsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string id, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM agents WHERE id = $1)", conn, tx);
+        cmd.Parameters.Add(InstanceStore.P(id));
+        return await cmd.ExecuteScalarAsync(ct) is true;
     }
 
     private static async Task InsertVersionAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string id, int version, AgentDocument document, string? source, string actor, DateTimeOffset now, CancellationToken ct)

@@ -53,12 +53,13 @@ public sealed class AuditSamplingTests
         await cmd.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Registers an agent whose stage changed long before any seeded decision (its whole record counts).</summary>
     internal static async Task RegisterAgentAsync(string connectionString, string id, string stage)
     {
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand("""
-            INSERT INTO agents (id, kind, current_version, stage, paused, stage_changed_at, created_at, updated_at) VALUES ($1, 'rules', 1, $2, false, now(), now(), now())
+            INSERT INTO agents (id, kind, current_version, stage, paused, stage_changed_at, created_at, updated_at) VALUES ($1, 'rules', 1, $2, false, '2000-01-01Z', now(), now())
             """, conn);
         cmd.Parameters.Add(new() { Value = id });
         cmd.Parameters.Add(new() { Value = stage });

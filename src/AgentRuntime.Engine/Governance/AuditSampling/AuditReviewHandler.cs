@@ -120,6 +120,9 @@ internal sealed class AuditEscalation(AuditTrail audit, HumanTaskOptions options
         var (definition, _) = await AuditSampler.PublishedAsync(null!, workflowId, ct, conn, tx);
         if (definition?.AuditProtocol?.Escalation is not { } escalation) return null;
         // Serialises concurrent reviews of one (workflow, agent): the second sees the first's escalation and starts counting after it.
+        // Only the agent's record at its current stage counts (decisions made since its stage last changed), as for the
+        // governance monitor: reviews of decisions that already cost the agent a stage — demoted by the monitor, by an
+        // operator or by an earlier escalation — must not demote it a second time when they are reviewed later.
         await using (var lk = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('audit-escalation:' || $1 || '/' || $2))", conn, tx))
         {
             lk.Parameters.Add(InstanceStore.P(workflowId));
@@ -128,9 +131,10 @@ internal sealed class AuditEscalation(AuditTrail audit, HumanTaskOptions options
         }
         long reviews, failed;
         await using (var cmd = new NpgsqlCommand("""
-            SELECT count(*), count(*) FILTER (WHERE s.status = 'failed') FROM audit_samples s
+            SELECT count(*), count(*) FILTER (WHERE s.status = 'failed') FROM audit_samples s JOIN agent_decisions d ON d.id = s.decision_id
              WHERE s.workflow_id = $1 AND s.agent_id = $2 AND s.status IN ('passed', 'failed')
                AND s.reviewed_at > COALESCE((SELECT max(e.created_at) FROM audit_escalations e WHERE e.workflow_id = $1 AND e.agent_id = $2), '-infinity')
+               AND d.created_at > COALESCE((SELECT a.stage_changed_at FROM agents a WHERE a.id = $2), '-infinity')
             """, conn, tx))
         {
             cmd.Parameters.Add(InstanceStore.P(workflowId));

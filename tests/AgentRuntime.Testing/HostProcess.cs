@@ -31,7 +31,28 @@ public sealed class HostProcess : IAsyncDisposable
 
     public HttpClient CreateClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
-    /// <summary>Starts the host built in Debug with <paramref name="environment"/> as its settings and waits until <c>/health/ready</c> is 200.</summary>
+    /// <summary>
+    /// Starts several hosts at once (as a Deployment starts its replicas) and waits until all are ready. If one fails to
+    /// start, the others are stopped before the failure propagates: no host outlives the test that started it.
+    /// </summary>
+    public static async Task<HostProcess[]> StartManyAsync(IEnumerable<IDictionary<string, string?>> environments, TimeSpan? readyTimeout = null)
+    {
+        var starting = environments.Select(e => StartAsync(e, readyTimeout)).ToArray();
+        try
+        {
+            return await Task.WhenAll(starting);
+        }
+        catch
+        {
+            foreach (var host in starting.Where(t => t.IsCompletedSuccessfully)) await host.Result.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts the host built in Debug with <paramref name="environment"/> as its settings and waits until <c>/health/ready</c>
+    /// is 200 (default limit 120 s: a CI box running every test assembly at once can take a minute to start a host).
+    /// </summary>
     public static async Task<HostProcess> StartAsync(IDictionary<string, string?> environment, TimeSpan? readyTimeout = null)
     {
         var port = FreePort();
@@ -58,7 +79,7 @@ public sealed class HostProcess : IAsyncDisposable
 
         using var client = host.CreateClient();
         var deadline = Stopwatch.StartNew();
-        var limit = readyTimeout ?? TimeSpan.FromSeconds(60);
+        var limit = readyTimeout ?? TimeSpan.FromSeconds(120);
         while (deadline.Elapsed < limit)
         {
             if (process.HasExited)

@@ -71,10 +71,10 @@ public sealed partial class ScaleOutTests(ITestOutputHelper output)
         await setup.PublishAsync(Workflow);
 
         // The three replicas, started together as a Deployment would start them.
-        var starting = new[] { "host-a", "host-b", "host-c" }.Select(id => HostProcess.StartAsync(Settings(setup.ConnectionString, id), TimeSpan.FromSeconds(120))).ToArray();
-        await using var a = await starting[0];
-        await using var b = await starting[1];
-        await using var c = await starting[2];
+        var hosts = await HostProcess.StartManyAsync(new[] { "host-a", "host-b", "host-c" }.Select(id => Settings(setup.ConnectionString, id)));
+        await using var a = hosts[0];
+        await using var b = hosts[1];
+        await using var c = hosts[2];
         var hostsReady = total.Elapsed;
 
         var load = Stopwatch.StartNew();

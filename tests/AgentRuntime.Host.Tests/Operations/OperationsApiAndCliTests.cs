@@ -60,13 +60,16 @@ public sealed class OperationsApiAndCliTests
 
     private static async Task<string> StatusAsync(HttpClient client, Guid id, string want)
     {
-        for (var i = 0; i < 400; i++)
+        // Generous: on a CI box running every test assembly at once, the workers can take many seconds to get to it.
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        var status = "";
+        while (deadline.Elapsed < TimeSpan.FromSeconds(90))
         {
-            var status = (await client.GetFromJsonAsync<JsonObject>($"/api/v1/instances/{id}"))!["status"]!.GetValue<string>();
+            status = (await client.GetFromJsonAsync<JsonObject>($"/api/v1/instances/{id}"))!["status"]!.GetValue<string>();
             if (status == want) return status;
             await Task.Delay(50);
         }
-        throw new TimeoutException($"instance {id} never reached {want}");
+        throw new TimeoutException($"instance {id} never reached {want} in 90 s (last: {status})");
     }
 
     [Fact]

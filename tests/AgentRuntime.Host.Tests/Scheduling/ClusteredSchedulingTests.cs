@@ -47,7 +47,7 @@ public sealed partial class ClusteredSchedulingTests : IDisposable
             ["Scheduling__SyncInterval"] = "00:00:01",
             ["Scheduling__TelemetryCron"] = "",
         };
-        var hosts = await Task.WhenAll(HostProcess.StartAsync(settings), HostProcess.StartAsync(settings));
+        var hosts = await HostProcess.StartManyAsync([settings, settings]);
         await using var a = hosts[0];
         await using var b = hosts[1];
 

@@ -87,15 +87,5 @@ public sealed class InstancesApiTests
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/incidents?status=open")).StatusCode);
     }
 
-    private static async Task<JsonObject> PollAsync(HttpClient client, string id, string status)
-    {
-        JsonObject? last = null;
-        for (var i = 0; i < 200; i++)
-        {
-            last = await client.GetFromJsonAsync<JsonObject>($"/api/v1/instances/{id}");
-            if (last!["status"]!.GetValue<string>() == status) return last;
-            await Task.Delay(50);
-        }
-        throw new Xunit.Sdk.XunitException($"instance {id} never reached {status}: {last}");
-    }
+    private static Task<JsonObject> PollAsync(HttpClient client, string id, string status) => InstancePolling.WaitForStatusAsync(client, id, status);
 }

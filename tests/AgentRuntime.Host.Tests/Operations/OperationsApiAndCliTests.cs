@@ -58,19 +58,8 @@ public sealed class OperationsApiAndCliTests
         return (exit, output.ToString(), error.ToString());
     }
 
-    private static async Task<string> StatusAsync(HttpClient client, Guid id, string want)
-    {
-        // Generous: on a CI box running every test assembly at once, the workers can take many seconds to get to it.
-        var deadline = System.Diagnostics.Stopwatch.StartNew();
-        var status = "";
-        while (deadline.Elapsed < TimeSpan.FromSeconds(90))
-        {
-            status = (await client.GetFromJsonAsync<JsonObject>($"/api/v1/instances/{id}"))!["status"]!.GetValue<string>();
-            if (status == want) return status;
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"instance {id} never reached {want} in 90 s (last: {status})");
-    }
+    private static async Task<string> StatusAsync(HttpClient client, Guid id, string want) =>
+        (await InstancePolling.WaitForStatusAsync(client, id, want))["status"]!.GetValue<string>();
 
     [Fact]
     public async Task Ops_endpoints_require_a_reason_and_answer_with_problem_details()

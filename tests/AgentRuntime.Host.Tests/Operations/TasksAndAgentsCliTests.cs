@@ -63,16 +63,7 @@ public sealed class TasksAndAgentsCliTests
         return (exit, output.ToString(), error.ToString());
     }
 
-    private static async Task<JsonObject> InstanceAsync(HttpClient client, Guid id, string status)
-    {
-        for (var i = 0; i < 600; i++)
-        {
-            var instance = (await client.GetFromJsonAsync<JsonObject>($"/api/v1/instances/{id}"))!;
-            if (instance["status"]!.GetValue<string>() == status) return instance;
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"instance {id} never reached {status}");
-    }
+    private static Task<JsonObject> InstanceAsync(HttpClient client, Guid id, string status) => InstancePolling.WaitForStatusAsync(client, id, status);
 
     [Fact]
     public async Task Tasks_are_listed_approved_and_rejected_from_the_cli_with_tables_json_and_exit_codes()

@@ -19,6 +19,7 @@ import {
   updateNode,
   disconnect,
 } from '../../model/designer/draft';
+import { definitionToSave } from '../../model/designer/governance';
 import { dropDraft, keepDraft, loadDraft, NEW_WORKFLOW_KEY, type KeptDraft } from '../../model/designer/localDraft';
 import { locateProblems, problemsOfNode, sortProblems, type LocatedProblem } from '../../model/designer/problems';
 import { formatDateTime } from '../../model/format';
@@ -204,7 +205,8 @@ function Designer({ activities, roles, workflow, definition, baseVersion: initia
     setBusy(publish ? 'Publishing…' : 'Saving draft…');
     setSaveError(undefined);
     setStatus(undefined);
-    const cleaned = cleanDefinition(draft);
+    // Opened and saved unchanged: the definition as loaded (positions laid out for a file without them are no change).
+    const cleaned = definitionToSave(draft, initial, definition, cleanDefinition);
     try {
       // A new workflow must not silently become a new version of someone else's workflow with the same id.
       if (!savedId) {

@@ -123,7 +123,7 @@ export function AuditProtocolForm({ audit, problems, disabled, onChange }: { aud
           {criteria.map((c, i) => (
             <li key={i} className="record-row">
               <TextInput label={`Criterion ${i + 1} id`} value={c.id} disabled={disabled} problems={at(`.criteria[${i}].id`)} onChange={(v) => onChange(setCriteria(audit, updateCriterion(criteria, i, { id: v })))} />
-              <TextInput label={`Criterion ${i + 1} description`} value={c.description} disabled={disabled} problems={at(`.criteria[${i}].description`)} onChange={(v) => onChange(setCriteria(audit, updateCriterion(criteria, i, { description: v })))} />
+              <TextInput label={`Criterion ${i + 1} description`} multiline value={c.description} disabled={disabled} problems={at(`.criteria[${i}].description`)} onChange={(v) => onChange(setCriteria(audit, updateCriterion(criteria, i, { description: v })))} />
               {!disabled ? (
                 <RowButtons
                   what={`criterion ${i + 1}`}

@@ -1,4 +1,4 @@
-import { useId, useMemo } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import { compact, FALLBACK_STAGES, governanceFieldPaths, unplacedProblems } from '../../model/designer/governance';
 import type { LocatedProblem } from '../../model/designer/problems';
 import type {
@@ -128,8 +128,14 @@ export function WorkflowForm({
 function Section({ title, sectionKey, openSection, problems, placed, children }: { title: string; sectionKey: string; openSection?: string; problems: LocatedProblem[]; placed?: ReadonlySet<string>; children: React.ReactNode }) {
   const forced = openSection === sectionKey || problems.some((p) => p.isError);
   const listed = placed ? unplacedProblems(problems, [...placed]) : problems;
+  // Opened by an error or a click on a problem, it stays open once fixed (it used to fold away under the cursor);
+  // only the person closes it.
+  const [open, setOpen] = useState(forced);
+  useEffect(() => {
+    if (forced) setOpen(true);
+  }, [forced]);
   return (
-    <details className="form-section" id={`designer-section-${sectionKey}`} open={forced || undefined}>
+    <details className="form-section" id={`designer-section-${sectionKey}`} open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>
         {title}
         {problems.length > 0 ? <span className="section-problems"> · {problems.length} warning{problems.length === 1 ? '' : 's'}</span> : null}

@@ -48,7 +48,7 @@ public sealed class GovernanceFormsTests(StudioFixture studio, ITestOutputHelper
         var created = await api.PostAsync($"/api/v1/workflows?publish=false&fileName={id}.yaml", new StringContent(yaml, Encoding.UTF8, "application/yaml"));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
-        await using var s = await studio.OpenAsync("dana", $"#/designer/{id}", output);
+        await using var s = await studio.OpenAsync("dana", $"#/designer/w/{id}", output);
         var page = s.Page;
         LogClientErrors(page);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Design: Governed" })).ToBeVisibleAsync();
@@ -196,6 +196,7 @@ public sealed class GovernanceFormsTests(StudioFixture studio, ITestOutputHelper
         var before = (await api.GetFromJsonAsync<JsonNode>("/api/v1/workflows/customer-refund"))!;
         var latest = (int)before["latestVersion"]!;
 
+        // The earlier form of designer link (`#/designer/<id>`, before `#/designer/w/<id>`) still opens the workflow.
         await using var s = await studio.OpenAsync("dana", "#/designer/customer-refund", output);
         var page = s.Page;
         LogClientErrors(page);

@@ -146,7 +146,7 @@ export function AuditProtocolForm({ audit, problems, disabled, onChange }: { aud
 
       <fieldset className="field-group escalation">
         <legend>Escalation</legend>
-        <p className="field-help">What runs once the share of failed reviews passes the threshold. Leave empty for no escalation.</p>
+        <p className="field-help">What runs once the share of failed reviews passes the threshold (the owner is told in every case). Leave empty for no escalation.</p>
         <NumberInput
           label="Failure rate threshold"
           value={escalation?.failureRateThreshold}

@@ -1,6 +1,6 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import { compact, FALLBACK_STAGES, governanceFieldPaths, unplacedProblems } from '../../model/designer/governance';
-import type { LocatedProblem } from '../../model/designer/problems';
+import { summarizeProblems, type LocatedProblem } from '../../model/designer/problems';
 import type {
   BoundarySpec,
   DataSourceSpec,
@@ -138,7 +138,7 @@ function Section({ title, sectionKey, openSection, problems, placed, children }:
     <details className="form-section" id={`designer-section-${sectionKey}`} open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>
         {title}
-        {problems.length > 0 ? <span className="section-problems"> · {problems.length} warning{problems.length === 1 ? '' : 's'}</span> : null}
+        {problems.length > 0 ? <span className={`section-problems${problems.some((p) => p.isError) ? ' has-errors' : ''}`}> · {summarizeProblems(problems)}</span> : null}
       </summary>
       {listed.length > 0 ? (
         <ul className="node-problems">

@@ -231,4 +231,23 @@ public sealed class GovernanceFormsTests(StudioFixture studio, ITestOutputHelper
         var text = (string)(await api.GetFromJsonAsync<JsonNode>($"/api/v1/workflows/customer-refund/versions/{latest}"))!["sourceText"]!;
         Assert.Equal(await File.ReadAllTextAsync(Path.Combine(AgentRuntime.Testing.RepoPaths.Workflows, "customer-refund.yaml")), text);
     }
+
+    [Theory]
+    [InlineData("invoice-processing")]
+    [InlineData("campaign-brief")]
+    public async Task Opening_another_sample_workflow_and_saving_it_unchanged_stores_no_new_version(string id)
+    {
+        // The other shipped files: an http probe (campaign-brief), other input fields and node inputs, same promise.
+        using var api = studio.Api("dana");
+        var latest = (int)(await api.GetFromJsonAsync<JsonNode>($"/api/v1/workflows/{id}"))!["latestVersion"]!;
+        await using var s = await studio.OpenAsync("dana", $"#/designer/w/{id}", output);
+        var page = s.Page;
+        LogClientErrors(page);
+        await Expect(page.Locator(".react-flow__node").First).ToBeVisibleAsync();
+        await OpenSectionAsync(page, "dataSources");
+        await s.ScreenshotAsync("opened");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save draft" }).ClickAsync();
+        await Expect(page.GetByTestId("designer-status")).ToContainTextAsync($"No changes since version {latest}");
+        Assert.Equal(latest, (int)(await api.GetFromJsonAsync<JsonNode>($"/api/v1/workflows/{id}"))!["latestVersion"]!);
+    }
 }

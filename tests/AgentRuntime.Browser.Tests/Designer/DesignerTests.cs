@@ -104,7 +104,7 @@ public sealed class DesignerTests(StudioFixture studio, ITestOutputHelper output
         // Publish: the server stores the YAML it wrote and makes it the published version.
         await page.GetByRole(AriaRole.Button, new() { Name = "Publish", Exact = true }).ClickAsync();
         await Expect(page.GetByTestId("designer-status")).ToContainTextAsync($"Published version 1 of {id}");
-        await Expect(page).ToHaveURLAsync(new Regex($"#/designer/{id}$"));
+        await Expect(page).ToHaveURLAsync(new Regex($"#/designer/w/{id}$"));
         await page.GetByRole(AriaRole.Tab, new() { Name = "Versions" }).ClickAsync();
         await Expect(page.Locator(".version-list")).ToContainTextAsync("published");
         await Expect(page.Locator(".version-list")).ToContainTextAsync("dana");
@@ -262,6 +262,34 @@ public sealed class DesignerTests(StudioFixture studio, ITestOutputHelper output
         await Expect(page.Locator(".designer-error")).ToContainTextAsync("A workflow 'customer-refund' already exists");
         await Expect(Node(page, "propose")).ToBeVisibleAsync();
         await s.ScreenshotAsync("new-workflow-id-taken");
+    }
+
+    [Fact]
+    public async Task A_workflow_called_new_opens_in_the_designer_and_the_create_page_stays_where_it_was()
+    {
+        // `#/designer/new` is the create page; a workflow whose id is `new` used to open as an empty canvas instead.
+        // Stored as a draft with readiness warnings (no owner…), which the workflow page lists (it used to go blank).
+        using var api = studio.Api("dana");
+        var yaml = "id: new\nname: Called new\nflowchart:\n  nodes:\n    - id: done\n      type: end\n";
+        var stored = await api.PostAsync("/api/v1/workflows?publish=false&fileName=new.yaml", new StringContent(yaml, Encoding.UTF8, "application/yaml"));
+        Assert.True(stored.IsSuccessStatusCode, $"upload answered {stored.StatusCode}");
+
+        await using var s = await studio.OpenAsync("dana", "#/workflows/new", output);
+        var page = s.Page;
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Called new" })).ToBeVisibleAsync();
+        await page.Locator("details.warnings > summary").First.ClickAsync();
+        await Expect(page.Locator(".warnings")).ToContainTextAsync("AR401");
+        await s.ScreenshotAsync("workflow-new-detail-with-warnings");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Edit in designer" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("#/designer/w/new$"));
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Design: Called new" })).ToBeVisibleAsync();
+        await Expect(Node(page, "done")).ToBeVisibleAsync();
+        await s.ScreenshotAsync("workflow-new-in-the-designer");
+
+        await page.GotoAsync("/#/designer/new");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Design: New workflow" })).ToBeVisibleAsync();
+        await Expect(page.GetByText("Drag a node type from the palette here")).ToBeVisibleAsync();
+        await s.ScreenshotAsync("create-page-unchanged");
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDateTime, formatPercent, formatTarget, formatVersion } from './format';
+import { formatDateTime, formatPercent, formatTarget, formatVersion, formatWarning } from './format';
 
 describe('format', () => {
   it('formats targets with their direction and unit', () => {
@@ -22,5 +22,14 @@ describe('format', () => {
     expect(formatDateTime(null)).toBe('—');
     expect(formatDateTime('not a date')).toBe('not a date');
     expect(formatDateTime('2026-01-02T03:04:05Z', 'en-GB')).toMatch(/2026/);
+  });
+
+  // Why: a version saved with readiness warnings comes back with problem objects; rendered as a React child, the
+  // object blanked the whole workflow page.
+  it('formats a version warning given as text or as a problem object', () => {
+    expect(formatWarning('AR401 No owner')).toBe('AR401 No owner');
+    expect(formatWarning({ Code: 'AR401', Message: 'No owner.', Severity: 'warning' })).toBe('AR401 No owner.');
+    expect(formatWarning({ code: 'AR405', message: 'No audit protocol.' })).toBe('AR405 No audit protocol.');
+    expect(formatWarning({ other: 1 })).toBe('{"other":1}');
   });
 });

@@ -23,3 +23,18 @@ export function formatTarget(target: number | null | undefined, unit?: string | 
 export function formatVersion(v: number | null | undefined): string {
   return v === null || v === undefined ? '—' : `v${v}`;
 }
+
+/**
+ * A stored version's warning as text. The host has sent them both as text and as problem objects (`{Code, Message…}`,
+ * PascalCase from the catalog's serializer); rendering the object itself crashed the workflow page.
+ */
+export function formatWarning(w: unknown): string {
+  if (typeof w === 'string') return w;
+  if (w && typeof w === 'object') {
+    const o = w as Record<string, unknown>;
+    const code = o['code'] ?? o['Code'];
+    const message = o['message'] ?? o['Message'];
+    if (typeof message === 'string') return typeof code === 'string' && code ? `${code} ${message}` : message;
+  }
+  return JSON.stringify(w);
+}

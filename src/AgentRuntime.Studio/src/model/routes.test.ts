@@ -34,6 +34,17 @@ describe('routes', () => {
     expect(parseRoute(hrefFor({ name: 'designer', id: 'a/b' }))).toEqual({ name: 'designer', id: 'a/b' });
     expect(parseRoute('#/designer')).toEqual({ name: 'not-found', path: '/designer' });
   });
+
+  it('opens a workflow called new (or w) in the designer, and keeps the earlier links working', () => {
+    // Why: `#/designer/new` is the create page, so the workflow `new` needs a form of link that cannot mean that.
+    expect(hrefFor({ name: 'designer', id: 'new' })).toBe('#/designer/w/new');
+    expect(parseRoute(hrefFor({ name: 'designer', id: 'new' }))).toEqual({ name: 'designer', id: 'new' });
+    expect(parseRoute(hrefFor({ name: 'designer', id: 'w' }))).toEqual({ name: 'designer', id: 'w' });
+    expect(parseRoute('#/designer/w')).toEqual({ name: 'designer', id: 'w' }); // earlier form of the workflow `w`
+    expect(parseRoute('#/designer/w/customer-refund')).toEqual({ name: 'designer', id: 'customer-refund' });
+    expect(parseRoute('#/designer/x/customer-refund')).toEqual({ name: 'not-found', path: '/designer/x/customer-refund' });
+    expect(parseRoute('#/designer/w/%E0%A4%A')).toEqual({ name: 'not-found', path: '/designer/w/%E0%A4%A' });
+  });
   // --- ops ---
   it('parses the ops console, an instance and a workflow dashboard', () => {
     expect(parseRoute('#/ops')).toEqual({ name: 'ops' });

@@ -23,11 +23,12 @@ export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '').replace(/^\/+/, '').replace(/\/+$/, '');
   const parts = path === '' ? [] : path.split('/');
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'workflows')) return { name: 'workflows' };
-  // --- designer --- `#/designer/new` (an empty canvas) and `#/designer/<workflowId>`
-  if (parts.length === 2 && parts[0] === 'designer' && parts[1]) {
-    if (parts[1] === 'new') return { name: 'designer' };
+  // --- designer --- `#/designer/new` (an empty canvas) and `#/designer/w/<workflowId>` (so a workflow called `new`
+  // opens too); `#/designer/<workflowId>`, the earlier form, still opens any other workflow.
+  if (parts[0] === 'designer' && ((parts.length === 2 && parts[1]) || (parts.length === 3 && parts[1] === 'w' && parts[2]))) {
+    if (parts.length === 2 && parts[1] === 'new') return { name: 'designer' };
     try {
-      return { name: 'designer', id: decodeURIComponent(parts[1]) };
+      return { name: 'designer', id: decodeURIComponent(parts[parts.length - 1]!) };
     } catch {
       return { name: 'not-found', path: '/' + path };
     }
@@ -77,7 +78,7 @@ export function hrefFor(route: Route): string {
     case 'workflow':
       return `#/workflows/${encodeURIComponent(route.id)}`;
     case 'designer':
-      return route.id === undefined ? '#/designer/new' : `#/designer/${encodeURIComponent(route.id)}`;
+      return route.id === undefined ? '#/designer/new' : `#/designer/w/${encodeURIComponent(route.id)}`;
     // --- ops ---
     case 'ops':
       return '#/ops';

@@ -29,7 +29,8 @@ export interface WorkflowVersion {
   createdBy?: string | null;
   createdAt?: string | null;
   publishedAt?: string | null;
-  warnings?: string[] | null;
+  /** Text, or problem objects (see formatWarning). */
+  warnings?: unknown[] | null;
 }
 
 export interface PersonRef {

@@ -1,15 +1,26 @@
-import { useEffect, useRef } from 'react';
+import { lazy, Suspense, useEffect, useRef } from 'react';
 import { isWorkRoute } from '../model/inbox.routes'; // --- work surfaces ---
-import { WorkPage } from './inbox/WorkPage'; // --- work surfaces ---
 import { Header } from './Header';
 import { useRoute } from './router';
 import { WorkflowList } from './workflows/WorkflowList';
-import { WorkflowDetailPage } from './workflows/WorkflowDetailPage';
-import { DesignerPage } from './designer/DesignerPage'; // --- designer ---
 import { hrefFor } from '../model/routes';
-import { OpsConsole } from './ops/OpsConsole';
-import { InstancePage } from './ops/InstancePage';
-import { DashboardIndex, DashboardPage } from './dashboards/DashboardPage';
+import { Loading } from './common/Status';
+// The pages' style sheets stay global, in the order the single bundle had them: pages share class names (.field,
+// .button-row…), so a sheet loaded only with its page would leave another page unstyled until that one was visited.
+import './inbox/work.css';
+import './designer/designer.css';
+import './ops/ops.css';
+import './dashboards/dashboards.css';
+
+// Pages other than the landing list load on first visit (each its own chunk; the canvas library with the pages that
+// draw one), so the first screen does not wait for code it does not show.
+const WorkPage = lazy(() => import('./inbox/WorkPage').then((m) => ({ default: m.WorkPage }))); // --- work surfaces ---
+const WorkflowDetailPage = lazy(() => import('./workflows/WorkflowDetailPage').then((m) => ({ default: m.WorkflowDetailPage })));
+const DesignerPage = lazy(() => import('./designer/DesignerPage').then((m) => ({ default: m.DesignerPage }))); // --- designer ---
+const OpsConsole = lazy(() => import('./ops/OpsConsole').then((m) => ({ default: m.OpsConsole })));
+const InstancePage = lazy(() => import('./ops/InstancePage').then((m) => ({ default: m.InstancePage })));
+const DashboardIndex = lazy(() => import('./dashboards/DashboardPage').then((m) => ({ default: m.DashboardIndex })));
+const DashboardPage = lazy(() => import('./dashboards/DashboardPage').then((m) => ({ default: m.DashboardPage })));
 
 export function App() {
   const route = useRoute();
@@ -43,6 +54,7 @@ export function App() {
       </a>
       <Header route={route} />
       <main id="main" ref={main} tabIndex={-1} className="app-main">
+        <Suspense fallback={<section className="page"><Loading what="the page" /></section>}>
         {isWorkRoute(route) ? (
           <WorkPage route={route} />
         ) : route.name === 'workflows' ? (
@@ -67,6 +79,7 @@ export function App() {
             </p>
           </section>
         )}
+        </Suspense>
       </main>
     </div>
   );

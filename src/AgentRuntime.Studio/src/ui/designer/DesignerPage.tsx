@@ -19,6 +19,7 @@ import {
   updateNode,
   disconnect,
 } from '../../model/designer/draft';
+import { definitionToSave } from '../../model/designer/governance';
 import { dropDraft, keepDraft, loadDraft, NEW_WORKFLOW_KEY, type KeptDraft } from '../../model/designer/localDraft';
 import { locateProblems, problemsOfNode, sortProblems, type LocatedProblem } from '../../model/designer/problems';
 import { formatDateTime } from '../../model/format';
@@ -55,9 +56,23 @@ async function load(id: string | undefined, signal: AbortSignal): Promise<Loaded
   if (id === undefined) return { activities, roles: me.roles, workflow: null, definition: emptyDefinition() };
   const workflow = await api.getWorkflow(id, { signal });
   // The designer edits the latest version (a draft may be newer than the published one).
-  const latest = workflow.latestVersion ? await designerApi.getVersion(id, workflow.latestVersion, { signal }) : null;
-  const definition = latest?.definition ?? workflow.definition ?? emptyDefinition(id);
+  const latest = workflow.latestVersion ? await fileOrderDefinition(id, workflow.latestVersion, me.roles, signal) : null;
+  const definition = latest ?? workflow.definition ?? emptyDefinition(id);
   return { activities, roles: me.roles, workflow, definition, baseVersion: workflow.latestVersion ?? undefined };
+}
+
+/**
+ * A stored version's definition with its maps (input fields, variables, node inputs) in the order of its file. The
+ * version's `definition` comes back from the database with keys reordered (jsonb), so saving it would rewrite the file
+ * in another order as a new version; the server reads the stored text instead (the format endpoint, which needs the
+ * designer role: without it the reordered model is fine, as nothing is saved).
+ */
+async function fileOrderDefinition(id: string, version: number, roles: string[], signal?: AbortSignal): Promise<WorkflowDefinition | null> {
+  const v = await designerApi.getVersion(id, version, { signal });
+  if (!roles.includes('designer') && !roles.includes('admin')) return v.definition;
+  const json = v.sourceFormat === 'json';
+  const r = await designerApi.format(v.sourceText, 'yaml', { signal, contentType: json ? 'application/json' : 'application/yaml', fileName: v.version.sourceName ?? `${id}.${json ? 'json' : 'yaml'}` }).catch(() => null);
+  return r?.definition ?? v.definition;
 }
 
 /** Positions every node when any lacks one (a file written by hand), so the canvas can be edited by dragging. */
@@ -204,7 +219,8 @@ function Designer({ activities, roles, workflow, definition, baseVersion: initia
     setBusy(publish ? 'Publishing…' : 'Saving draft…');
     setSaveError(undefined);
     setStatus(undefined);
-    const cleaned = cleanDefinition(draft);
+    // Opened and saved unchanged: the definition as loaded (positions laid out for a file without them are no change).
+    const cleaned = definitionToSave(draft, initial, definition, cleanDefinition);
     try {
       // A new workflow must not silently become a new version of someone else's workflow with the same id.
       if (!savedId) {
@@ -285,7 +301,7 @@ function Designer({ activities, roles, workflow, definition, baseVersion: initia
     }
   };
 
-  const loadVersion = async (version: number) => (await designerApi.getVersion(savedId!, version)).definition;
+  const loadVersion = (version: number) => fileOrderDefinition(savedId!, version, roles);
 
   const onCompare = async (version: number | undefined) => {
     if (version === undefined) return setCompare(undefined);

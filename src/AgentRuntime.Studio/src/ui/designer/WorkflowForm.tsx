@@ -1,7 +1,7 @@
-import { useId } from 'react';
-import type { LocatedProblem } from '../../model/designer/problems';
+import { useEffect, useId, useMemo, useState } from 'react';
+import { compact, FALLBACK_STAGES, governanceFieldPaths, unplacedProblems } from '../../model/designer/governance';
+import { summarizeProblems, type LocatedProblem } from '../../model/designer/problems';
 import type {
-  AuditProtocolSpec,
   BoundarySpec,
   DataSourceSpec,
   OutcomeSpec,
@@ -12,17 +12,10 @@ import type {
 import type { ExpressionContext } from './ExpressionField';
 import { ExpressionField } from './ExpressionField';
 import { TextField } from './PropertyPanel';
+import { AuditProtocolForm, DataSourceForm, InputFieldsForm } from './GovernanceForms';
 import { TypedField } from './TypedField';
 
 type Set = <K extends keyof WorkflowDefinition>(key: K, value: WorkflowDefinition[K] | undefined) => void;
-
-/** Drops empty values so a cleared form section disappears from the file instead of leaving `{}` behind. */
-function compact<T extends object>(o: T): T | undefined {
-  const out = Object.fromEntries(
-    Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0)),
-  );
-  return Object.keys(out).length > 0 ? (out as T) : undefined;
-}
 
 /**
  * The workflow's own properties and its governance metadata: owner, outcome (with its measure expression checked as
@@ -50,9 +43,10 @@ export function WorkflowForm({
   const owner: PersonRef = d.owner ?? { name: '' };
   const outcome: Partial<OutcomeSpec> = d.outcome ?? {};
   const boundary: BoundarySpec = d.boundary ?? {};
-  const audit: AuditProtocolSpec = d.auditProtocol ?? {};
   const rollback: RollbackSpec = d.rollback ?? {};
   const sources: DataSourceSpec[] = d.dataSources ?? [];
+  // Problems a form field shows are not listed again at the top of their section.
+  const placed = useMemo(() => new Set(governanceFieldPaths(d)), [d]);
 
   return (
     <div className="workflow-form">
@@ -95,24 +89,17 @@ export function WorkflowForm({
         ))}
       </Section>
 
-      <Section title="Data sources" sectionKey="dataSources" openSection={openSection} problems={sectionProblems('dataSources')}>
-        {sources.map((s, i) => {
-          const put = (next: DataSourceSpec | undefined) => set('dataSources', sources.flatMap((x, j) => (j === i ? (next ? [next] : []) : [x])));
-          return (
-            <fieldset key={i} className="field-group nested">
-              <legend>Data source {s.id || i + 1}</legend>
-              <TextField label="Data source id" value={s.id} disabled={readOnly} onChange={(v) => put({ ...s, id: v })} />
-              <TextField label="Data source description" value={s.description ?? ''} disabled={readOnly} onChange={(v) => put(compact({ ...s, description: v }) as DataSourceSpec)} />
-              <TypedField name="freshness" kind="duration" required={false} value={s.freshness ?? undefined} context={context} disabled={readOnly} onChange={(v) => put(compact({ ...s, freshness: v as string }) as DataSourceSpec)} />
-              <TypedField name="probe" kind="object" required={false} description='e.g. {"kind": "sql", "connection": "orders", "query": "SELECT …", "minCount": 1}' value={s.probe ?? undefined} context={context} disabled={readOnly} onChange={(v) => put(compact({ ...s, probe: v as DataSourceSpec['probe'] }) as DataSourceSpec)} />
-              {!readOnly ? (
-                <button type="button" className="button button-quiet" onClick={() => put(undefined)}>
-                  Remove data source {s.id || i + 1}
-                </button>
-              ) : null}
-            </fieldset>
-          );
-        })}
+      <Section title="Data sources" sectionKey="dataSources" openSection={openSection} problems={sectionProblems('dataSources')} placed={placed}>
+        {sources.map((s, i) => (
+          <DataSourceForm
+            key={i}
+            source={s}
+            index={i}
+            problems={sectionProblems('dataSources')}
+            disabled={readOnly}
+            onChange={(next) => set('dataSources', sources.flatMap((x, j) => (j === i ? (next ? [next] : []) : [x])))}
+          />
+        ))}
         {!readOnly ? (
           <button type="button" className="button" onClick={() => set('dataSources', [...sources, { id: `source-${sources.length + 1}` }])}>
             Add data source
@@ -120,41 +107,42 @@ export function WorkflowForm({
         ) : null}
       </Section>
 
-      <Section title="Audit protocol" sectionKey="auditProtocol" openSection={openSection} problems={sectionProblems('auditProtocol')}>
-        <TextField label="Audit cron" value={audit.cron ?? ''} disabled={readOnly} help="Quartz cron, e.g. 0 0 9 ? * MON-FRI" onChange={(v) => set('auditProtocol', compact({ ...audit, cron: v }))} />
-        <TypedField name="sampling rate" kind="number" required={false} value={audit.sampling?.rate ?? undefined} context={context} disabled={readOnly} description="Share of instances reviewed, 0..1." onChange={(v) => set('auditProtocol', compact({ ...audit, sampling: compact({ ...audit.sampling, rate: v as number }) }))} />
-        <TypedField name="sampling size" kind="integer" required={false} value={audit.sampling?.size ?? undefined} context={context} disabled={readOnly} onChange={(v) => set('auditProtocol', compact({ ...audit, sampling: compact({ ...audit.sampling, size: v as number }) }))} />
-        <TypedField name="stratify by" kind="string-list" required={false} value={audit.sampling?.stratifyBy} context={context} disabled={readOnly} onChange={(v) => set('auditProtocol', compact({ ...audit, sampling: compact({ ...audit.sampling, stratifyBy: v as string[] }) }))} />
-        <TextField label="Reviewer role" value={audit.reviewerRole ?? ''} disabled={readOnly} onChange={(v) => set('auditProtocol', compact({ ...audit, reviewerRole: v }))} />
-        <TypedField name="criteria" kind="object" required={false} description='List of {"id", "description"}.' value={audit.criteria} context={context} disabled={readOnly} onChange={(v) => set('auditProtocol', compact({ ...audit, criteria: v as AuditProtocolSpec['criteria'] }))} />
-        <TypedField name="escalation" kind="object" required={false} description='{"failureRateThreshold": 0.05, "minReviews": 20, "action": "demote"}' value={audit.escalation ?? undefined} context={context} disabled={readOnly} onChange={(v) => set('auditProtocol', compact({ ...audit, escalation: v as AuditProtocolSpec['escalation'] }))} />
+      <Section title="Audit protocol" sectionKey="auditProtocol" openSection={openSection} problems={sectionProblems('auditProtocol')} placed={placed}>
+        <AuditProtocolForm audit={d.auditProtocol} problems={sectionProblems('auditProtocol')} disabled={readOnly} onChange={(next) => set('auditProtocol', next)} />
       </Section>
 
       <Section title="Rollback" sectionKey="rollback" openSection={openSection} problems={sectionProblems('rollback')}>
         <TextField label="Rollback procedure" value={rollback.procedure ?? ''} disabled={readOnly} multiline onChange={(v) => set('rollback', compact({ ...rollback, procedure: v }))} />
-        <TextField label="Fallback stage" value={rollback.fallbackStage ?? ''} disabled={readOnly} onChange={(v) => set('rollback', compact({ ...rollback, fallbackStage: v }))} />
+        <SelectField label="Fallback stage" value={rollback.fallbackStage ?? ''} options={['', ...FALLBACK_STAGES]} disabled={readOnly} onChange={(v) => set('rollback', compact({ ...rollback, fallbackStage: v }))} />
       </Section>
 
-      <Section title="Data" sectionKey="data" openSection={openSection} problems={[...sectionProblems('agents'), ...sectionProblems('input'), ...sectionProblems('variables')]}>
+      <Section title="Data" sectionKey="data" openSection={openSection} problems={[...sectionProblems('agents'), ...sectionProblems('input'), ...sectionProblems('variables')]} placed={placed}>
         <TypedField name="agents" kind="string-list" required={false} value={d.agents} context={context} disabled={readOnly} description="Agents the flowchart may run." onChange={(v) => set('agents', v as string[])} />
-        <TypedField name="input fields" kind="object" required={false} value={d.input?.fields} context={context} disabled={readOnly} description='name → {"type": "string", "required": true}' onChange={(v) => set('input', v ? { fields: v as never } : undefined)} />
+        <InputFieldsForm definition={d} problems={sectionProblems('input')} disabled={readOnly} onChange={(next) => set('input', next.input)} />
         <TypedField name="variables" kind="expression-map" required={false} value={d.variables} context={context} disabled={readOnly} onChange={(v) => set('variables', v as Record<string, string>)} />
       </Section>
     </div>
   );
 }
 
-function Section({ title, sectionKey, openSection, problems, children }: { title: string; sectionKey: string; openSection?: string; problems: LocatedProblem[]; children: React.ReactNode }) {
+function Section({ title, sectionKey, openSection, problems, placed, children }: { title: string; sectionKey: string; openSection?: string; problems: LocatedProblem[]; placed?: ReadonlySet<string>; children: React.ReactNode }) {
   const forced = openSection === sectionKey || problems.some((p) => p.isError);
+  const listed = placed ? unplacedProblems(problems, [...placed]) : problems;
+  // Opened by an error or a click on a problem, it stays open once fixed (it used to fold away under the cursor);
+  // only the person closes it.
+  const [open, setOpen] = useState(forced);
+  useEffect(() => {
+    if (forced) setOpen(true);
+  }, [forced]);
   return (
-    <details className="form-section" id={`designer-section-${sectionKey}`} open={forced || undefined}>
+    <details className="form-section" id={`designer-section-${sectionKey}`} open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>
         {title}
-        {problems.length > 0 ? <span className="section-problems"> · {problems.length} warning{problems.length === 1 ? '' : 's'}</span> : null}
+        {problems.length > 0 ? <span className={`section-problems${problems.some((p) => p.isError) ? ' has-errors' : ''}`}> · {summarizeProblems(problems)}</span> : null}
       </summary>
-      {problems.length > 0 ? (
+      {listed.length > 0 ? (
         <ul className="node-problems">
-          {problems.map((p, i) => (
+          {listed.map((p, i) => (
             <li key={i} className={p.isError ? 'problem-error' : 'problem-warning'}>
               <span className="problem-code">{p.code}</span> {p.message}
             </li>
@@ -172,7 +160,7 @@ function SelectField({ label, value, options, onChange, disabled }: { label: str
     <div className="field">
       <label htmlFor={id}>{label}</label>
       <select id={id} value={value} disabled={disabled} onChange={(e) => onChange(e.target.value)}>
-        {options.map((o) => (
+        {(options.includes(value) ? options : [...options, value]).map((o) => (
           <option key={o} value={o}>
             {o || '(not set)'}
           </option>

@@ -1,4 +1,4 @@
-import { formatDateTime } from '../../model/format';
+import { formatDateTime, formatWarning } from '../../model/format';
 import type { WorkflowVersion } from '../../model/types';
 import { Badge, versionTone } from '../common/Status';
 
@@ -34,7 +34,7 @@ export function VersionList({ versions }: { versions: WorkflowVersion[] }) {
                   </summary>
                   <ul>
                     {v.warnings.map((w, i) => (
-                      <li key={i}>{w}</li>
+                      <li key={i}>{formatWarning(w)}</li>
                     ))}
                   </ul>
                 </details>

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace AgentRuntime.Definitions.Validation;
 
 /// <summary>How bad a problem is. Any <see cref="Error"/> stops publication; warnings are readiness gaps a draft may have.</summary>
@@ -27,6 +29,21 @@ public sealed record DefinitionProblem(
 {
     /// <summary>True when this problem stops publication.</summary>
     public bool IsError => Severity == ProblemSeverity.Error;
+
+    /// <summary>
+    /// The one JSON shape of a problem (camelCase; severity in lowercase), used by the API's answers and by the warnings
+    /// stored with a workflow version, so a client reads both the same way.
+    /// </summary>
+    public JsonObject ToJson() => new()
+    {
+        ["file"] = File,
+        ["line"] = Line,
+        ["column"] = Column,
+        ["path"] = JsonPath,
+        ["code"] = Code,
+        ["severity"] = Severity == ProblemSeverity.Error ? "error" : "warning",
+        ["message"] = Message,
+    };
 
     /// <summary>Compiler-style rendering: <c>file:line:col: error CODE: message</c> (severity in lowercase), which editors
     /// and CI logs turn into clickable links.</summary>

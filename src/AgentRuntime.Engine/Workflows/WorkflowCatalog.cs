@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentRuntime.Definitions.Loading;
 using AgentRuntime.Definitions.Validation;
@@ -79,7 +78,7 @@ public sealed class WorkflowCatalog(AgentRuntimeDbContext db, TimeProvider clock
                 SourceFormat = IsJson(sourceName, sourceText) ? "json" : "yaml",
                 SourceName = sourceName,
                 Status = "draft",
-                WarningsJson = JsonSerializer.Serialize(warnings),
+                WarningsJson = new JsonArray([.. warnings.Select(w => (JsonNode)w.ToJson())]).ToJsonString(),
                 CreatedBy = actor,
                 CreatedAt = now,
             };

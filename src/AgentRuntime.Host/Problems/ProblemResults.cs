@@ -36,14 +36,5 @@ public static class ProblemResults
     public static IResult NotFound(string what, string id) =>
         Status(StatusCodes.Status404NotFound, "not-found", $"{what} not found", $"No {what.ToLowerInvariant()} with id '{id}'.");
 
-    public static object ToJson(DefinitionProblem p) => new
-    {
-        file = p.File,
-        line = p.Line,
-        column = p.Column,
-        path = p.JsonPath,
-        code = p.Code,
-        severity = p.Severity.ToString().ToLowerInvariant(),
-        message = p.Message,
-    };
+    public static object ToJson(DefinitionProblem p) => p.ToJson();
 }

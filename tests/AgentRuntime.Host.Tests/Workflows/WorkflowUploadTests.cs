@@ -72,6 +72,28 @@ public sealed class WorkflowUploadTests : IAsyncLifetime
         Assert.Equal(13, detail["versions"]!.AsArray().Count);
     }
 
+    [Fact]
+    public async Task A_versions_stored_warnings_have_the_same_shape_as_the_uploads_problems()
+    {
+        // Why: the Studio lists a version's warnings with the same code as the upload's problems; a draft without an owner
+        // once showed a blank page because stored warnings came back as {"Code", "Message", "Severity": 1}.
+        var lines = Sample.Split('\n').ToList();
+        var owner = lines.FindIndex(l => l.StartsWith("owner:", StringComparison.Ordinal));
+        var ownerEnd = lines.FindIndex(owner + 1, l => !l.StartsWith(' '));
+        lines.RemoveRange(owner, ownerEnd - owner);
+        var text = string.Join('\n', lines);
+        var upload = await PostAsync(text);
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        var answered = (await upload.Content.ReadFromJsonAsync<JsonNode>())!["problems"]!.AsArray();
+        var ownerWarning = answered.First(p => (string?)p!["path"] == "$.owner")!;
+        Assert.Equal("warning", (string?)ownerWarning["severity"]);
+
+        var stored = (await _client.GetFromJsonAsync<JsonNode>("/api/v1/workflows/customer-refund/versions/1"))!["version"]!["warnings"]!.AsArray();
+        var warnings = answered.Where(p => (string?)p!["severity"] == "warning").ToList();
+        Assert.Equal(warnings.Count, stored.Count);
+        Assert.All(warnings.Zip(stored), pair => Assert.True(JsonNode.DeepEquals(pair.First, pair.Second), $"{pair.First} vs {pair.Second}"));
+    }
+
     [Theory]
     [InlineData("\u0001\u0002garbage: [unclosed")]
     [InlineData("just a scalar")]

@@ -12,7 +12,6 @@ import {
   emptyDefinition,
   moveNode,
   removeNode,
-  renameNode,
   setField,
   setInput,
   setStart,
@@ -21,6 +20,7 @@ import {
 } from '../../model/designer/draft';
 import { definitionToSave } from '../../model/designer/governance';
 import { dropDraft, keepDraft, loadDraft, NEW_WORKFLOW_KEY, type KeptDraft } from '../../model/designer/localDraft';
+import { renameNodeEverywhere } from '../../model/designer/rename';
 import { locateProblems, problemsOfNode, sortProblems, type LocatedProblem } from '../../model/designer/problems';
 import { formatDateTime } from '../../model/format';
 import { definitionToGraph } from '../../model/graph';
@@ -488,6 +488,7 @@ function Designer({ activities, roles, workflow, definition, baseVersion: initia
                 <PropertyPanel
                   key={selected.id}
                   node={selected}
+                  definition={draft}
                   descriptor={catalog.get(selected.type)}
                   nodeIds={nodeIds}
                   edges={draft.flowchart?.edges ?? []}
@@ -496,11 +497,16 @@ function Designer({ activities, roles, workflow, definition, baseVersion: initia
                   readOnly={readOnly}
                   edits={{
                     rename: (to) => {
-                      const r = renameNode(draft, selected.id, to);
+                      const r = renameNodeEverywhere(draft, selected.id, to, catalog);
                       if (r.error) return r.error;
+                      if (to === selected.id) return undefined;
                       setDraft(r.definition);
                       setDirty(true);
                       setSelectedId(to);
+                      setStatus(
+                        `Renamed '${selected.id}' to '${to}': ${r.references} read${r.references === 1 ? '' : 's'} of its output rewritten.` +
+                          (r.unreadable.length > 0 ? ` Not rewritten (they do not parse): ${r.unreadable.join(', ')}.` : ''),
+                      );
                       return undefined;
                     },
                     update: (patch) => edit((d) => updateNode(d, selected.id, patch)),

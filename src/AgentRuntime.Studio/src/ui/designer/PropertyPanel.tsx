@@ -2,11 +2,13 @@ import { useEffect, useId, useState } from 'react';
 import { parseEdgeSource } from '../../model/ports';
 import type { LocatedProblem } from '../../model/designer/problems';
 import type { GraphNode } from '../../model/graph';
-import type { ActivityDescriptor, EdgeDefinition, NodeDefinition, RetrySpec } from '../../model/types';
+import type { ActivityDescriptor, EdgeDefinition, NodeDefinition, RetrySpec, WorkflowDefinition } from '../../model/types';
 import type { ExpressionContext } from './ExpressionField';
 import { TypedField } from './TypedField';
 import { RecordListField } from './RecordListField';
 import { recordColumns } from '../../model/designer/inputs';
+import { actionSuggestions, connectorSuggestions, nodeInputPath } from '../../model/designer/objectInputs';
+import { ApprovalFormField, CompensationField, isCompensationEditable, isFormEditable, problemsUnder, withoutSyntax } from './ObjectInputFields';
 
 export interface NodeEdits {
   rename: (to: string) => string | undefined;
@@ -24,6 +26,7 @@ export interface NodeEdits {
  */
 export function PropertyPanel({
   node,
+  definition,
   descriptor,
   nodeIds,
   edges,
@@ -33,6 +36,8 @@ export function PropertyPanel({
   edits,
 }: {
   node: GraphNode;
+  /** The draft the node is in (the server's problems name inputs by the node's position in it). */
+  definition: WorkflowDefinition;
   descriptor?: ActivityDescriptor;
   nodeIds: string[];
   edges: EdgeDefinition[];
@@ -45,6 +50,11 @@ export function PropertyPanel({
   const inputs = def.inputs ?? {};
   const declared = new Set((descriptor?.inputs ?? []).map((i) => i.name));
   const undeclared = Object.keys(inputs).filter((k) => !declared.has(k));
+  // The server's problems about an input show beside it; the list at the top keeps the rest (missing inputs, ports…).
+  const pathOf = (name: string) => nodeInputPath(definition, def.id, name) ?? `(${name})`;
+  const inputProblems = (name: string) => problemsUnder(problems, pathOf(name));
+  const placed = [...(descriptor?.inputs ?? []).map((i) => i.name), ...undeclared].map(pathOf);
+  const listed = problems.filter((p) => !placed.some((f) => p.path === f || (p.path ?? '').startsWith(f + '.') || (p.path ?? '').startsWith(f + '[')));
   const targetOf = (port: string) => edges.find((e) => parseEdgeSource(e.from).node === def.id && parseEdgeSource(e.from).port === port)?.to;
 
   return (
@@ -53,9 +63,9 @@ export function PropertyPanel({
         {node.typeLabel} <code>{def.id}</code>
       </h2>
       {descriptor?.description ? <p className="field-help">{descriptor.description}</p> : null}
-      {problems.length > 0 ? (
+      {listed.length > 0 ? (
         <ul className="node-problems" aria-label="Problems of this node">
-          {problems.map((p, i) => (
+          {listed.map((p, i) => (
             <li key={i} className={p.isError ? 'problem-error' : 'problem-warning'}>
               <span className="problem-code">{p.code}</span> {p.message}
             </li>
@@ -90,6 +100,30 @@ export function PropertyPanel({
               value={inputs[i.name]}
               context={context}
               disabled={readOnly}
+              problems={withoutSyntax(inputProblems(i.name))}
+              onChange={(v) => edits.setInput(i.name, v)}
+            />
+          ) : def.type === 'approval' && i.name === 'form' && isFormEditable(inputs[i.name]) ? (
+            <ApprovalFormField
+              key={`${def.id}:${i.name}`}
+              value={inputs[i.name]}
+              description={i.description}
+              path={pathOf(i.name)}
+              problems={inputProblems(i.name)}
+              disabled={readOnly}
+              onChange={(v) => edits.setInput(i.name, v)}
+            />
+          ) : def.type === 'action' && i.name === 'compensation' && isCompensationEditable(inputs[i.name]) ? (
+            <CompensationField
+              key={`${def.id}:${i.name}`}
+              value={inputs[i.name]}
+              description={i.description}
+              path={pathOf(i.name)}
+              problems={inputProblems(i.name)}
+              connectors={connectorSuggestions(definition)}
+              actions={actionSuggestions(definition)}
+              context={context}
+              disabled={readOnly}
               onChange={(v) => edits.setInput(i.name, v)}
             />
           ) : (
@@ -102,6 +136,7 @@ export function PropertyPanel({
             value={inputs[i.name]}
             context={context}
             disabled={readOnly}
+            problems={i.kind === 'expression' || i.kind === 'template' || i.kind === 'expression-map' ? withoutSyntax(inputProblems(i.name)) : inputProblems(i.name)}
             onChange={(v) => edits.setInput(i.name, v)}
           />
           ),
@@ -116,6 +151,7 @@ export function PropertyPanel({
             value={inputs[name]}
             context={context}
             disabled={readOnly}
+            problems={inputProblems(name)}
             onChange={(v) => edits.setInput(name, v)}
           />
         ))}
@@ -208,7 +244,7 @@ function IdField({ id, onRename, disabled }: { id: string; onRename: (to: string
         onKeyDown={(e) => e.key === 'Enter' && commit()}
       />
       <p id={`${htmlId}-help`} className={error ? 'field-error' : 'field-help'} role={error ? 'alert' : undefined}>
-        {error ?? 'Outputs are read as outputs.<id>. Renaming rewrites the edges (not expressions that read it).'}
+        {error ?? 'Outputs are read as outputs.<id>. Renaming (Enter or leaving the field) rewrites the edges and every expression and template that reads it.'}
       </p>
     </div>
   );

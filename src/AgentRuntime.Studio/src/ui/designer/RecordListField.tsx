@@ -2,6 +2,8 @@ import type { RecordColumn } from '../../model/designer/inputs';
 import { recordRows, recordsFromRows } from '../../model/designer/inputs';
 import { ExpressionField, type ExpressionContext } from './ExpressionField';
 import { TextField } from './PropertyPanel';
+import type { LocatedProblem } from '../../model/designer/problems';
+import { FieldProblems } from './GovernanceFields';
 
 /** A list of small records (a decision's branches, a validate node's rules) edited row by row. */
 export function RecordListField({
@@ -13,6 +15,7 @@ export function RecordListField({
   onChange,
   context,
   disabled,
+  problems = [],
 }: {
   name: string;
   columns: RecordColumn[];
@@ -22,6 +25,8 @@ export function RecordListField({
   onChange: (value: unknown) => void;
   context: ExpressionContext;
   disabled: boolean;
+  /** The server's problems about this input (its rows included). */
+  problems?: readonly LocatedProblem[];
 }) {
   const rows = recordRows(value, columns);
   const set = (next: Record<string, string>[]) => onChange(recordsFromRows(next, columns));
@@ -33,6 +38,7 @@ export function RecordListField({
         {required ? <span className="field-required"> (required)</span> : null}
       </legend>
       {description ? <p className="field-help">{description}</p> : null}
+      <FieldProblems id={`${name}-record-problems`} problems={problems} />
       {rows.map((r, i) => (
         <div className="record-row" key={i}>
           {columns.map((c) =>

@@ -1,22 +1,10 @@
 import { useEffect, useId, useState } from 'react';
 import { controlFor, formatInput, mapFromRows, mapRows, parseInput } from '../../model/designer/inputs';
+import type { LocatedProblem } from '../../model/designer/problems';
 import { ExpressionField, type ExpressionContext } from './ExpressionField';
+import { FieldProblems } from './GovernanceFields';
 
-/**
- * One activity input, edited with the control its kind calls for (text, number, checkbox, list, expression with
- * server check, template, expression map, JSON). What does not parse stays in the field with the reason beside it
- * and is not written to the draft.
- */
-export function TypedField({
-  name,
-  kind,
-  required,
-  description,
-  value,
-  onChange,
-  context,
-  disabled,
-}: {
+type Props = {
   name: string;
   kind: string;
   required: boolean;
@@ -25,7 +13,35 @@ export function TypedField({
   onChange: (value: unknown) => void;
   context: ExpressionContext;
   disabled: boolean;
-}) {
+};
+
+/**
+ * One activity input, edited with the control its kind calls for (text, number, checkbox, list, expression with
+ * server check, template, expression map, JSON). What does not parse stays in the field with the reason beside it
+ * and is not written to the draft. The server's problems about the input (from the last check of the draft) show
+ * under it.
+ */
+export function TypedField({ problems, ...props }: Props & { problems?: readonly LocatedProblem[] }) {
+  const id = useId();
+  // Always the same element tree, so a problem appearing never remounts the control (and loses what is being typed).
+  return (
+    <div className="typed-field">
+      <TypedControl {...props} />
+      <FieldProblems id={`${id}-server`} problems={problems ?? []} />
+    </div>
+  );
+}
+
+function TypedControl({
+  name,
+  kind,
+  required,
+  description,
+  value,
+  onChange,
+  context,
+  disabled,
+}: Props) {
   const id = useId();
   const control = controlFor(kind);
   const formatted = formatInput(kind, value);

@@ -120,6 +120,7 @@ public sealed class NodeFormsTests(StudioFixture studio, ITestOutputHelper outpu
         await page.GetByRole(AriaRole.Button, new() { Name = "Move form field note up" }).FocusAsync();
         await page.Keyboard.PressAsync("Enter");
         await Expect(form.Locator("ol.row-list > li").First.GetByRole(AriaRole.Group)).ToHaveAccessibleNameAsync("Form field note");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Move form field note down" })).ToBeFocusedAsync(); // focus follows the field
         await form.ScrollIntoViewIfNeededAsync();
         await s.ScreenshotAsync("approval-form-fields");
 
@@ -228,5 +229,46 @@ public sealed class NodeFormsTests(StudioFixture studio, ITestOutputHelper outpu
         await Node(page, "refund").ClickAsync();
         await Expect(Group(page, "Compensation").GetByLabel("Compensation action")).ToHaveValueAsync("reverse-refund");
         await s.ScreenshotAsync("reopened");
+    }
+
+    [Fact]
+    public async Task Customer_refund_shows_its_form_and_compensation_in_forms_and_a_rename_leaves_no_stale_read()
+    {
+        // The shipped file: its approval form and its compensation appear as forms, not JSON; looking changes nothing.
+        using var api = studio.Api("dana");
+        await using var s = await studio.OpenAsync("dana", "#/designer/w/customer-refund", output);
+        var page = s.Page;
+        LogClientErrors(page);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Design: Customer refund" })).ToBeVisibleAsync();
+        await Node(page, "approve").ClickAsync();
+        var amount = Group(page, "Form field amount");
+        await Expect(amount.GetByLabel("Type", new() { Exact = true })).ToHaveValueAsync("number");
+        await Expect(amount.GetByLabel("Required", new() { Exact = true })).ToBeCheckedAsync();
+        await Expect(amount.GetByLabel("Label", new() { Exact = true })).ToHaveValueAsync("Amount to refund");
+        await amount.ScrollIntoViewIfNeededAsync();
+        await s.ScreenshotAsync("customer-refund-approval-form");
+        await Node(page, "refund").ClickAsync();
+        var compensation = Group(page, "Compensation");
+        await Expect(compensation.GetByLabel("Compensation action")).ToHaveValueAsync("reverse-refund");
+        await Expect(compensation.GetByLabel("Compensation connector")).ToHaveValueAsync("record");
+        await Expect(compensation.GetByRole(AriaRole.Textbox, new() { Name = "refundId =" })).ToHaveValueAsync("outputs.refund.id");
+        await compensation.ScrollIntoViewIfNeededAsync();
+        await s.ScreenshotAsync("customer-refund-compensation");
+        await Expect(page.GetByText("unsaved changes")).ToHaveCountAsync(0); // showing the forms edited nothing
+
+        // Renaming the approval: the refund's amount reads it three times; each read is rewritten, and the field's
+        // server check (which knows the node ids, so a stale read is EXPR109) finds the expression valid.
+        await Node(page, "approve").ClickAsync();
+        await page.GetByLabel("Node id").FillAsync("approval");
+        await page.GetByLabel("Node id").PressAsync("Enter");
+        await Expect(page.GetByTestId("designer-status")).ToContainTextAsync("Renamed 'approve' to 'approval'");
+        await Node(page, "refund").ClickAsync();
+        var refundAmount = page.GetByRole(AriaRole.Textbox, new() { Name = "amount =" });
+        await Expect(refundAmount).ToHaveValueAsync("has(outputs.approval) && outputs.approval.outcome == 'approved' ? outputs.approval.data.amount : outputs.propose.result.amount");
+        await Expect(refundAmount.Locator("xpath=ancestor::div[contains(@class,'expression-field')]")).ToContainTextAsync("✓ valid expression");
+        await Expect(page.GetByTestId("problem-summary")).Not.ToContainTextAsync("checking");
+        await Expect(page.GetByTestId("problem-summary")).Not.ToContainTextAsync("error");
+        await s.ScreenshotAsync("customer-refund-renamed");
+        // Not saved: the other designer tests expect the shipped file to be the latest version.
     }
 }

@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { parseEnumLines, problemsAt } from '../../model/designer/governance';
 import {
   addFormField,
@@ -61,6 +61,18 @@ export function ApprovalFormField({
   onChange: (value: unknown) => void;
 }) {
   const rows = formRows(value) ?? [];
+  const group = useRef<HTMLFieldSetElement>(null);
+  // Rows are keyed by position (a name typed in place must not remount its row), so after a move the focus is put back
+  // on the moved field's button: a keyboard user can press Enter again to keep moving it.
+  const [moved, setMoved] = useState<{ name: string; delta: -1 | 1 }>();
+  useEffect(() => {
+    if (!moved) return;
+    const buttons = Array.from(group.current?.querySelectorAll('button') ?? []);
+    const label = (d: number) => `Move form field ${moved.name} ${d < 0 ? 'up' : 'down'}`;
+    const target = buttons.find((b) => b.getAttribute('aria-label') === label(moved.delta) && !b.disabled) ?? buttons.find((b) => b.getAttribute('aria-label') === label(-moved.delta));
+    target?.focus();
+    setMoved(undefined);
+  }, [moved]);
   const [newName, setNewName] = useState('');
   const [addError, setAddError] = useState<string>();
   const add = () => {
@@ -74,7 +86,7 @@ export function ApprovalFormField({
   const fieldPaths = rows.map(({ name }) => fieldPath(path, name));
   const loose = problems.filter((p) => !fieldPaths.some((f) => p.path === f || (p.path ?? '').startsWith(f + '.') || (p.path ?? '').startsWith(f + '[')));
   return (
-    <fieldset className="field-group approval-form">
+    <fieldset ref={group} className="field-group approval-form">
       <legend>Form</legend>
       <p className="field-help">{description ? `${description} ` : ''}The fields the approver fills in or corrects, in this order.</p>
       <FieldProblems id={`${path}-problems`} problems={loose} />
@@ -120,7 +132,10 @@ export function ApprovalFormField({
                 {c.enum ? <EnumLines value={Array.isArray(spec.enum) ? spec.enum.map(String) : undefined} disabled={disabled} problems={at('enum')} onChange={(v) => update({ enum: v })} /> : null}
                 {others.length > 0 ? <p className="field-help">Also kept as written: {others.join(', ')}.</p> : null}
                 {!disabled ? (
-                  <RowButtons what={`form field ${name}`} index={i} count={rows.length} disabled={disabled} onMove={(delta) => onChange(moveFormField(value, name, delta))} onRemove={() => onChange(removeFormField(value, name))} />
+                  <RowButtons what={`form field ${name}`} index={i} count={rows.length} disabled={disabled} onMove={(delta) => {
+                      onChange(moveFormField(value, name, delta));
+                      setMoved({ name, delta });
+                    }} onRemove={() => onChange(removeFormField(value, name))} />
                 ) : null}
               </fieldset>
             </li>

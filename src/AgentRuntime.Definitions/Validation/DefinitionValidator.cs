@@ -22,8 +22,12 @@ internal sealed partial class DefinitionValidator(ActivityCatalog catalog, Defin
     private static readonly string[] FieldTypes = [.. Vocabulary.FieldTypes];
     private static readonly string[] StratifyDimensions = [.. Vocabulary.StratifyDimensions];
 
+    /// <summary>The flowchart's node ids: an expression may read the outputs of these only.</summary>
+    private IReadOnlySet<string>? _nodeIds;
+
     public void Validate(WorkflowDefinition d)
     {
+        _nodeIds = d.Flowchart.Nodes.Where(n => n.Id.Length > 0).Select(n => n.Id).ToHashSet(StringComparer.Ordinal);
         CheckMetadata(d);
         CheckGovernance(d);
         CheckFlowchart(d);
@@ -512,7 +516,7 @@ internal sealed partial class DefinitionValidator(ActivityCatalog catalog, Defin
             problems.Error(ProblemCodes.ExpressionTooLong, path, $"The {(template ? "template" : "expression")} is {text.Length} characters long; the limit is {limits.MaxExpressionLength}.");
             return;
         }
-        var error = template ? syntax.CheckTemplate(text) : syntax.CheckExpression(text);
+        var error = template ? syntax.CheckTemplate(text, _nodeIds) : syntax.CheckExpression(text, _nodeIds);
         if (error is null) return;
         var at = problems.Map.PositionOf(path, error.Position);
         problems.Error(template ? ProblemCodes.TemplateSyntax : ProblemCodes.ExpressionSyntax, at, path,

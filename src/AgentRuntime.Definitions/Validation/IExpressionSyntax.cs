@@ -9,9 +9,12 @@ internal sealed record ExpressionSyntaxError(string Code, int Position, int Leng
 /// </summary>
 internal interface IExpressionSyntax
 {
-    /// <summary>Null when <paramref name="source"/> parses as an expression.</summary>
-    ExpressionSyntaxError? CheckExpression(string source);
+    /// <summary>
+    /// Null when <paramref name="source"/> parses as an expression (and, when <paramref name="nodeIds"/> is given, reads the
+    /// outputs of no other node).
+    /// </summary>
+    ExpressionSyntaxError? CheckExpression(string source, IReadOnlySet<string>? nodeIds = null);
 
-    /// <summary>Null when <paramref name="text"/> parses as a template (text with <c>{{ expression }}</c> holes).</summary>
-    ExpressionSyntaxError? CheckTemplate(string text);
+    /// <summary>Null when <paramref name="text"/> parses as a template (text with <c>{{ expression }}</c> holes), likewise.</summary>
+    ExpressionSyntaxError? CheckTemplate(string text, IReadOnlySet<string>? nodeIds = null);
 }

@@ -90,4 +90,28 @@ public class ExpressionPositionTests
         AssertProblem(doc, ProblemCodes.ExpressionSyntax, At(text, "sizee(100"), "$.flowchart.nodes[2].inputs.branches[0].when");
         AssertProblem(doc, ProblemCodes.ExpressionSyntax, At(text, "ok)", 1) is var (l, c) ? (l, c + 2) : default, "$.flowchart.nodes[3].inputs.rules[0].rule");
     }
+    [Fact]
+    public void Reading_the_outputs_of_a_node_that_does_not_exist_is_an_error_at_the_reference()
+    {
+        // Why: after a node is renamed or deleted, an expression still reading outputs.<old id> evaluates to null at run
+        // time — a refund amount of null, silently. The validator knows the node ids, so it refuses it where it is written.
+        var text = Base.Replace("    - id: done\n      type: end\n", """
+                - id: done
+                  type: end
+                  inputs:
+                    output:
+                      amount: outputs.strat.amount
+                      kept: outputs.start.amount
+
+            """, StringComparison.Ordinal);
+        var doc = Parse(text);
+        AssertProblem(doc, ProblemCodes.ExpressionSyntax, At(text, "strat"), "$.flowchart.nodes[2].inputs.output.amount");
+        var problem = doc.Problems.Single(p => p.JsonPath == "$.flowchart.nodes[2].inputs.output.amount");
+        Assert.Contains("strat", problem.Message, StringComparison.Ordinal);
+        Assert.Contains("EXPR109", problem.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(doc.Problems, p => p.JsonPath == "$.flowchart.nodes[2].inputs.output.kept");
+
+        var failing = Base.Replace("      type: end\n", "      type: fail\n      inputs:\n        reason: \"{{ outputs['start'].note }} {{ outputs.gone.note }}\"\n", StringComparison.Ordinal);
+        AssertProblem(Parse(failing), ProblemCodes.TemplateSyntax, At(failing, "gone"), "$.flowchart.nodes[2].inputs.reason");
+    }
 }

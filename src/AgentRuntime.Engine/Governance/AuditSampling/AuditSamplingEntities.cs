@@ -63,8 +63,8 @@ public sealed class AuditEscalationRecord
 /// How many agent decisions one workflow made per agent, outcome and minute (<c>agent_decision_tallies</c>): the strata sizes
 /// of a sampling window without scanning the window. Maintained by a statement-level trigger on <c>agent_decisions</c>
 /// (one grouped upsert per INSERT statement, in the inserting transaction, so a tally commits with its decisions);
-/// <see cref="Shard"/> spreads concurrent transactions (keyed by their backend) over several rows, so eight workers deciding
-/// for one hot stratum do not queue on one row lock until each other's commit. A window's stratum size is the sum over its
+/// <see cref="Shard"/> is the inserting backend's pid: concurrent transactions never update the same row, so eight workers
+/// deciding for one hot stratum do not queue on one row lock until each other's commit (nor deadlock). A window's stratum size is the sum over its
 /// buckets and shards. Rows older than a workflow's last sampling window are deleted by the sampler (never read again).
 /// </summary>
 public sealed class AgentDecisionTallyRecord
@@ -74,8 +74,8 @@ public sealed class AgentDecisionTallyRecord
     public DateTimeOffset Bucket { get; set; }
     public required string AgentId { get; set; }
     public required string Outcome { get; set; }
-    /// <summary>The inserting backend's pid modulo 16.</summary>
-    public short Shard { get; set; }
+    /// <summary>The inserting backend's pid (<c>pg_backend_pid()</c>).</summary>
+    public int Shard { get; set; }
     public long N { get; set; }
 }
 

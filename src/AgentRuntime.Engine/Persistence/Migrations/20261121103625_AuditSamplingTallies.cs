@@ -23,7 +23,7 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                     bucket = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     agent_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
                     outcome = table.Column<string>(type: "character varying(30)", maxLength: 30, nullable: false),
-                    shard = table.Column<short>(type: "smallint", nullable: false),
+                    shard = table.Column<int>(type: "integer", nullable: false),
                     n = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
@@ -38,9 +38,9 @@ namespace AgentRuntime.Engine.Persistence.Migrations
 
             // Strata sizes for audit sampling (see AgentDecisionTallyRecord): one grouped upsert per INSERT statement on
             // agent_decisions (a bulk INSERT … SELECT aggregates once), in the inserting transaction. Buckets are UTC minutes
-            // (date_bin, independent of the session's time zone); the shard is the inserting backend, so concurrent
-            // transactions do not wait on each other's row locks; rows are locked in key order (no deadlock between two
-            // multi-row inserts on one shard). A DELETE subtracts, so a retention job keeps the counts exact; outcome,
+            // (date_bin, independent of the session's time zone); the shard is the inserting backend's pid, so two concurrent
+            // transactions never update the same tally row (no waiting on each other's commit, no deadlock, however many
+            // decisions of one stratum they write; a tally row still never outnumbers its decisions). A DELETE subtracts, so a retention job keeps the counts exact; outcome,
             // agent, workflow and created_at are never updated (an UPDATE trigger would need transition tables on every
             // human-decision and audit-result update).
             migrationBuilder.Sql("""
@@ -48,13 +48,13 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                 BEGIN
                   IF TG_OP = 'INSERT' THEN
                     INSERT INTO agent_decision_tallies AS t (workflow_id, bucket, agent_id, outcome, shard, n)
-                    SELECT workflow_id, date_bin('1 minute', created_at, timestamptz '1970-01-01 00:00:00+00'), agent_id, outcome, (pg_backend_pid() % 16)::smallint, count(*)
-                      FROM new_decisions GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+                    SELECT workflow_id, date_bin('1 minute', created_at, timestamptz '1970-01-01 00:00:00+00'), agent_id, outcome, pg_backend_pid(), count(*)
+                      FROM new_decisions GROUP BY 1, 2, 3, 4
                     ON CONFLICT (workflow_id, bucket, agent_id, outcome, shard) DO UPDATE SET n = t.n + excluded.n;
                   ELSE
                     INSERT INTO agent_decision_tallies AS t (workflow_id, bucket, agent_id, outcome, shard, n)
-                    SELECT workflow_id, date_bin('1 minute', created_at, timestamptz '1970-01-01 00:00:00+00'), agent_id, outcome, (pg_backend_pid() % 16)::smallint, -count(*)
-                      FROM old_decisions GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+                    SELECT workflow_id, date_bin('1 minute', created_at, timestamptz '1970-01-01 00:00:00+00'), agent_id, outcome, pg_backend_pid(), -count(*)
+                      FROM old_decisions GROUP BY 1, 2, 3, 4
                     ON CONFLICT (workflow_id, bucket, agent_id, outcome, shard) DO UPDATE SET n = t.n + excluded.n;
                   END IF;
                   RETURN NULL;

@@ -648,8 +648,8 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                         .HasColumnType("character varying(30)")
                         .HasColumnName("outcome");
 
-                    b.Property<short>("Shard")
-                        .HasColumnType("smallint")
+                    b.Property<int>("Shard")
+                        .HasColumnType("integer")
                         .HasColumnName("shard");
 
                     b.Property<long>("N")

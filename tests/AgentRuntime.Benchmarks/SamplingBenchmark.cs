@@ -58,7 +58,15 @@ internal static class SamplingBenchmark
         if (existing >= decisions)
         {
             Console.WriteLine($"reusing {existing:N0} seeded decisions (--connection to a database seeded before)");
+            // An earlier run pruned the tallies: count them again (as the migration's backfill does).
+            await ExecAsync(cs, """
+                DELETE FROM agent_decision_tallies WHERE workflow_id = 'sampling-bench';
+                INSERT INTO agent_decision_tallies (workflow_id, bucket, agent_id, outcome, shard, n)
+                SELECT workflow_id, date_bin('1 minute', created_at, timestamptz '1970-01-01 00:00:00+00'), agent_id, outcome, 0, count(*)
+                  FROM agent_decisions WHERE workflow_id = 'sampling-bench' GROUP BY 1, 2, 3, 4;
+                """);
             await ExecAsync(cs, "VACUUM ANALYZE agent_decisions");
+            await ExecAsync(cs, "VACUUM ANALYZE agent_decision_tallies");
         }
         else
         {
@@ -126,7 +134,7 @@ internal static class SamplingBenchmark
         Console.WriteLine($"review tasks: {created:N0} created in {create.Elapsed.TotalSeconds:F2} s ({created / create.Elapsed.TotalSeconds:F0}/s)");
 
         var inserts = args.Int("inserts", 4000);
-        foreach (var round in new[] { 1, 2 })
+        foreach (var round in inserts > 0 ? new[] { 1, 2 } : [])
             foreach (var trigger in new[] { false, true })
                 foreach (var connections in new[] { 1, 8 })
                 {

@@ -184,15 +184,17 @@ public sealed class AuditSampler
     }
 
     /// <summary>
-    /// Quota sampling without sorting the window: the lowest <c>(sample_key, id)</c> of each stratum, exactly its quota.
+    /// Quota sampling without counting or sorting the window: the lowest <c>(sample_key, id)</c> of each stratum, exactly its quota.
     /// <list type="number">
     /// <item>Strata sizes from <c>agent_decision_tallies</c> (whole minutes) plus an exact count of a partial first or last minute.</item>
-    /// <item>Quotas from <see cref="SamplingMath.Quotas"/>.</item>
-    /// <item>One statement: the candidates are the window's decisions with <c>sample_key &lt; T</c> (the <c>(workflow_id,
-    /// sample_key)</c> index, a little more than the fraction needed); per stratum, the candidates ranked by key. A stratum with
-    /// at least its quota of candidates takes its lowest ones — every other decision of the stratum has a key ≥ T, so these are
-    /// its lowest overall. A stratum with fewer (a small stratum, whose at-least-one quota is far above T, or bad luck) is
-    /// read whole through <c>(workflow_id, agent_id, outcome, created_at)</c>, <c>ORDER BY sample_key, id LIMIT quota</c>.</item>
+    /// <item>Quotas from <see cref="SamplingMath.Quotas"/>, and a key bound T (<see cref="DecisionTallies.CandidateThreshold"/>).</item>
+    /// <item>One statement. The candidates are the window's decisions with <c>sample_key &lt; T</c> (the <c>(workflow_id,
+    /// sample_key)</c> index, a little more than the fraction needed), ranked per stratum; a stratum holding at least its quota of
+    /// candidates takes its lowest — every other decision of the stratum has a key ≥ T, so these are its lowest overall. A small
+    /// stratum, whose at-least-one quota needs far more than T, is read whole through <c>(workflow_id, agent_id, outcome,
+    /// created_at)</c>, <c>ORDER BY sample_key, id LIMIT quota</c>. The statement returns what it took per stratum.</item>
+    /// <item>A large stratum that, by bad luck, holds fewer candidates than its quota took nothing: it is read whole in a second
+    /// statement (rare: T leaves four standard deviations of room).</item>
     /// </list>
     /// </summary>
     private static async Task<long> SampleQuotasAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string workflowId, SamplingSpec spec,
@@ -205,47 +207,84 @@ public sealed class AuditSampler
         var quotas = SamplingMath.Quotas(spec, strata);
         if (quotas.Sum() == 0) return 0;
 
+        // Sorting ~1.05 × the sample by stratum and key: in memory, not in temporary files.
+        await ExecAsync(conn, tx, "SET LOCAL work_mem = '64MB'", ct);
         var threshold = DecisionTallies.CandidateThreshold(strata, quotas);
+        var wanted = Enumerable.Range(0, strata.Count).Where(i => quotas[i] > 0).ToList();
+        var readWhole = wanted.Where(i => DecisionTallies.Need(quotas[i], strata[i].Count) > threshold).ToList();
+        var fromCandidates = threshold > 0 ? wanted.Except(readWhole).ToList() : [];
+        var taken = await InsertQuotasAsync(conn, tx, workflowId, byAgent, byOutcome, start, end, runId, threshold, fromCandidates, readWhole, strata, quotas, cells, ct);
+        var unlucky = fromCandidates.Where(i => taken.GetValueOrDefault(StratumKey(strata[i].AgentId, strata[i].Outcome)) < quotas[i]).ToList();
+        if (unlucky.Count > 0)
+            await InsertQuotasAsync(conn, tx, workflowId, byAgent, byOutcome, start, end, runId, 0, [], unlucky, strata, quotas, cells, ct);
+        return await CountSamplesAsync(conn, tx, runId, unlucky.Count > 0 ? null : taken.Values.Sum(), ct);
+    }
+
+    /// <summary>Inserts the samples of <paramref name="fromCandidates"/> (ranked below <paramref name="threshold"/>; a stratum
+    /// short of its quota there takes nothing) and of <paramref name="readWhole"/>; returns the samples taken per stratum key.</summary>
+    private static async Task<Dictionary<string, long>> InsertQuotasAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string workflowId, bool byAgent, bool byOutcome,
+        DateTimeOffset start, DateTimeOffset end, Guid runId, double threshold, List<int> fromCandidates, List<int> readWhole,
+        List<Stratum> strata, long[] quotas, List<DecisionTallies.Cell> cells, CancellationToken ct)
+    {
         var agentKey = byAgent ? "d.agent_id" : "NULL::text";
         var outcomeKey = byOutcome ? "d.outcome::text" : "NULL::text";
         var agentMatch = byAgent ? "d.agent_id = s.a" : "d.agent_id = ANY($11)";
         var outcomeMatch = byOutcome ? "d.outcome = s.o" : "d.outcome = ANY($12)";
-        var keep = Enumerable.Range(0, strata.Count).Where(i => quotas[i] > 0).ToList();
-        await using var insert = new NpgsqlCommand($"""
-            WITH quota AS (
-              SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::bigint[]) AS q(k, a, o, n)
-            ), cand AS MATERIALIZED (
-              SELECT d.id, d.workflow_id, d.agent_id, d.outcome, d.k, row_number() OVER (PARTITION BY d.k ORDER BY d.sample_key, d.id) AS rn
-                FROM (SELECT d.id, d.workflow_id, d.agent_id, d.outcome, d.sample_key, coalesce({agentKey}, '') || chr(31) || coalesce({outcomeKey}, '') AS k
-                        FROM agent_decisions d WHERE {Population} AND d.sample_key < $9) d
-            ), short AS (
-              SELECT q.* FROM quota q LEFT JOIN (SELECT k, count(*) AS n FROM cand GROUP BY k) h ON h.k = q.k WHERE coalesce(h.n, 0) < q.n
-            )
-            INSERT INTO audit_samples (decision_id, run_id, workflow_id, agent_id, outcome, status, sampled_at)
+        var candidates = fromCandidates.Count == 0 ? "" : $"""
             SELECT c.id, $4, c.workflow_id, c.agent_id, c.outcome, 'pending', $10
-              FROM cand c JOIN quota q ON q.k = c.k
-             WHERE c.rn <= q.n AND NOT EXISTS (SELECT 1 FROM short s WHERE s.k = c.k)
-            UNION ALL
+              FROM (SELECT d.id, d.workflow_id, d.agent_id, d.outcome, d.k, row_number() OVER w AS rn, count(*) OVER (PARTITION BY d.k) AS have
+                      FROM (SELECT d.id, d.workflow_id, d.agent_id, d.outcome, d.sample_key,
+                                   (coalesce({agentKey}, '') || chr(31) || coalesce({outcomeKey}, '')) COLLATE "C" AS k
+                              FROM agent_decisions d WHERE {Population} AND d.sample_key < $9) d
+                    WINDOW w AS (PARTITION BY d.k ORDER BY d.sample_key, d.id)) c
+              JOIN unnest($5::text[], $8::bigint[]) AS q(k, n) ON q.k = c.k
+             WHERE c.rn <= q.n AND c.have >= q.n
+            """;
+        var whole = readWhole.Count == 0 ? "" : $"""
             SELECT t.id, $4, t.workflow_id, t.agent_id, t.outcome, 'pending', $10
-              FROM short s CROSS JOIN LATERAL (
+              FROM unnest($6::text[], $7::text[], $13::bigint[]) AS s(a, o, n) CROSS JOIN LATERAL (
                 SELECT d.id, d.workflow_id, d.agent_id, d.outcome FROM agent_decisions d
                  WHERE {Population} AND {agentMatch} AND {outcomeMatch}
                  ORDER BY d.sample_key, d.id LIMIT s.n) t
-            ON CONFLICT (decision_id) DO NOTHING
+            """;
+        await using var insert = new NpgsqlCommand($"""
+            WITH taken AS (
+              INSERT INTO audit_samples (decision_id, run_id, workflow_id, agent_id, outcome, status, sampled_at)
+              {candidates}
+              {(candidates.Length > 0 && whole.Length > 0 ? "UNION ALL" : "")}
+              {whole}
+              ON CONFLICT (decision_id) DO NOTHING
+              RETURNING agent_id, outcome)
+            SELECT {agentKey.Replace("d.", "", StringComparison.Ordinal)}, {outcomeKey.Replace("d.", "", StringComparison.Ordinal)}, count(*) FROM taken GROUP BY 1, 2
             """, conn, tx) { CommandTimeout = StatementTimeoutSeconds };
+        NpgsqlParameter Texts(IEnumerable<string?> values) => new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
+        NpgsqlParameter Longs(IEnumerable<long> values) => new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint };
         insert.Parameters.Add(InstanceStore.P(workflowId));
         insert.Parameters.Add(InstanceStore.P(start));
         insert.Parameters.Add(InstanceStore.P(end));
         insert.Parameters.Add(InstanceStore.P(runId));
-        insert.Parameters.Add(new NpgsqlParameter { Value = keep.Select(i => StratumKey(strata[i].AgentId, strata[i].Outcome)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        insert.Parameters.Add(new NpgsqlParameter { Value = keep.Select(i => strata[i].AgentId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        insert.Parameters.Add(new NpgsqlParameter { Value = keep.Select(i => strata[i].Outcome).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        insert.Parameters.Add(new NpgsqlParameter { Value = keep.Select(i => quotas[i]).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        insert.Parameters.Add(Texts(fromCandidates.Select(i => StratumKey(strata[i].AgentId, strata[i].Outcome))));
+        insert.Parameters.Add(Texts(readWhole.Select(i => strata[i].AgentId)));
+        insert.Parameters.Add(Texts(readWhole.Select(i => strata[i].Outcome)));
+        insert.Parameters.Add(Longs(fromCandidates.Select(i => quotas[i])));
         insert.Parameters.Add(new NpgsqlParameter { Value = threshold, NpgsqlDbType = NpgsqlDbType.Double });
         insert.Parameters.Add(InstanceStore.P(end));
-        insert.Parameters.Add(new NpgsqlParameter { Value = cells.Select(c => c.AgentId).Distinct().ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        insert.Parameters.Add(new NpgsqlParameter { Value = cells.Select(c => c.Outcome).Distinct().ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        return await insert.ExecuteNonQueryAsync(ct);
+        insert.Parameters.Add(Texts(cells.Select(c => c.AgentId).Distinct()));
+        insert.Parameters.Add(Texts(cells.Select(c => c.Outcome).Distinct()));
+        insert.Parameters.Add(Longs(readWhole.Select(i => quotas[i])));
+        var taken = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var r = await insert.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            taken[StratumKey(r.IsDBNull(0) ? null : r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1))] = r.GetInt64(2);
+        return taken;
+    }
+
+    private static async Task<long> CountSamplesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid runId, long? known, CancellationToken ct)
+    {
+        if (known is { } n) return n;
+        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM audit_samples WHERE run_id = $1", conn, tx);
+        cmd.Parameters.Add(InstanceStore.P(runId));
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>

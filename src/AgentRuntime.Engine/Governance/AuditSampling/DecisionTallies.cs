@@ -131,6 +131,10 @@ internal static class DecisionTallies
     /// candidates against the strata left to read in full (a stratum whose at-least-one quota needs T near 1 is cheaper read
     /// whole, as long as it is small).
     /// </summary>
+    /// <summary>The key bound below which a stratum of <paramref name="n"/> holds its quota <paramref name="quota"/> with near certainty.</summary>
+    public static double Need(long quota, long n) =>
+        quota >= n ? 1.0 : Math.Min(1.0, (quota + 4 * Math.Sqrt(quota) + 8) / n);
+
     public static double CandidateThreshold(IReadOnlyList<Stratum> strata, IReadOnlyList<long> quotas)
     {
         var total = (double)strata.Sum(s => s.Count);
@@ -138,8 +142,7 @@ internal static class DecisionTallies
         for (var i = 0; i < strata.Count; i++)
         {
             if (quotas[i] <= 0) continue;
-            var (q, n) = ((double)quotas[i], (double)strata[i].Count);
-            needs.Add((q >= n ? 1.0 : Math.Min(1.0, (q + 4 * Math.Sqrt(q) + 8) / n), strata[i].Count));
+            needs.Add((Need(quotas[i], strata[i].Count), strata[i].Count));
         }
         needs.Sort((a, b) => a.T.CompareTo(b.T));
         // Cost of T = needs[k].T: every stratum up to k is served by candidates, the rest are read in full.

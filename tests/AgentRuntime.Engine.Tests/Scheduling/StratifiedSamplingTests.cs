@@ -1,6 +1,10 @@
 using AgentRuntime.Definitions.Model;
 using AgentRuntime.Engine.Governance.AuditSampling;
+using AgentRuntime.Engine.Persistence;
 using AgentRuntime.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -240,6 +244,52 @@ public sealed class StratifiedSamplingTests
             FROM agent_decisions WHERE created_at >= $1 GROUP BY 1, 2, 3) d USING (agent_id, outcome, bucket)
          WHERE t.n IS DISTINCT FROM d.n
         """, from ?? DateTimeOffset.UnixEpoch);
+
+    [Fact]
+    public async Task The_migration_counts_the_decisions_a_future_window_can_hold()
+    {
+        // A database from before the tallies: 'audited' was sampled up to 10:20:30.5 (a mid-minute end), 'other' never.
+        // After the migration, the tallies hold every decision from the minute of that end on (the next window's first,
+        // partial minute is counted exactly from them), all of 'other', and nothing older of 'audited'.
+        var cs = await TestPostgres.CreateEmptyDatabaseAsync();
+        await using (var db = new AgentRuntimeDbContext(PersistenceSetup.OptionsFor(cs)))
+            await db.GetService<IMigrator>().MigrateAsync("20261121092546_GovernanceJobs");
+        var lastEnd = new DateTimeOffset(2026, 1, 4, 10, 20, 30, 500, TimeSpan.Zero);
+        await AuditSamplingTests.SeedAsync(cs, "agent-a", "done", 300, lastEnd.AddMinutes(-2)); // 10:18:30.5 … 10:23:29.5
+        await AuditSamplingTests.SeedAsync(cs, "agent-b", "failed", 90, lastEnd.AddSeconds(-45));
+        await ScalarAsync(cs, "UPDATE agent_decisions SET workflow_id = 'other' WHERE agent_id = 'agent-b'");
+        await ScalarAsync(cs, """
+            INSERT INTO audit_runs (id, workflow_id, workflow_version, window_start, window_end, sampled, created_at)
+            VALUES (gen_random_uuid(), 'audited', 1, $1, $2, 0, $2)
+            """, DateTimeOffset.UnixEpoch, lastEnd);
+
+        await PersistenceSetup.MigrateAsync(cs);
+
+        var minute = new DateTimeOffset(2026, 1, 4, 10, 20, 0, TimeSpan.Zero);
+        Assert.Equal(300 - 90, await ScalarAsync(cs, "SELECT sum(n) FROM agent_decision_tallies WHERE workflow_id = 'audited'")); // from 10:20:00 on
+        Assert.Equal(0, await ScalarAsync(cs, "SELECT count(*) FROM agent_decision_tallies WHERE workflow_id = 'audited' AND bucket < $1", minute));
+        Assert.Equal(90, await ScalarAsync(cs, "SELECT sum(n) FROM agent_decision_tallies WHERE workflow_id = 'other'"));
+        Assert.Equal(0, await ScalarAsync(cs, """
+            SELECT count(*) FROM (
+              SELECT workflow_id, agent_id, outcome, bucket, sum(n) AS n FROM agent_decision_tallies GROUP BY 1, 2, 3, 4) t
+            FULL JOIN (
+              SELECT workflow_id, agent_id, outcome, date_bin('1 minute', created_at, timestamptz '1970-01-01 00:00:00+00') AS bucket, count(*) AS n
+                FROM agent_decisions WHERE workflow_id = 'other' OR created_at >= $1 GROUP BY 1, 2, 3, 4) d USING (workflow_id, agent_id, outcome, bucket)
+             WHERE t.n IS DISTINCT FROM d.n
+            """, minute));
+        // And the trigger counts what comes next.
+        await AuditSamplingTests.SeedAsync(cs, "agent-a", "done", 10, lastEnd.AddHours(1));
+        Assert.Equal(300 - 90 + 10, await ScalarAsync(cs, "SELECT sum(n) FROM agent_decision_tallies WHERE workflow_id = 'audited'"));
+    }
+
+    private static async Task<long> ScalarAsync(string cs, string sql, params object[] args)
+    {
+        await using var conn = new NpgsqlConnection(cs);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        foreach (var a in args) cmd.Parameters.Add(new() { Value = a });
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     [Fact]
     public void The_candidate_bound_covers_the_large_strata_and_leaves_the_tiny_ones_to_be_read_whole()

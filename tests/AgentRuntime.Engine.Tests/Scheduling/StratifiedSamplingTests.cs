@@ -280,6 +280,15 @@ public sealed class StratifiedSamplingTests
         // And the trigger counts what comes next.
         await AuditSamplingTests.SeedAsync(cs, "agent-a", "done", 10, lastEnd.AddHours(1));
         Assert.Equal(300 - 90 + 10, await ScalarAsync(cs, "SELECT sum(n) FROM agent_decision_tallies WHERE workflow_id = 'audited'"));
+        // A TRUNCATE of the decisions leaves no counts behind.
+        await ScalarAsync(cs, "TRUNCATE agent_decisions");
+        Assert.Equal(0, await ScalarAsync(cs, "SELECT count(*) FROM agent_decision_tallies"));
+        // And the migration rolls back (triggers, functions, table, index) for a downgrade.
+        await using (var db = new AgentRuntimeDbContext(PersistenceSetup.OptionsFor(cs)))
+            await db.GetService<IMigrator>().MigrateAsync("20261121092546_GovernanceJobs");
+        Assert.Equal(0, await ScalarAsync(cs, "SELECT count(*) FROM pg_class WHERE relname = 'agent_decision_tallies'"));
+        Assert.Equal(0, await ScalarAsync(cs, "SELECT count(*) FROM pg_proc WHERE proname LIKE 'agent_decisions_tally%'"));
+        await AuditSamplingTests.SeedAsync(cs, "agent-a", "done", 1, lastEnd); // decisions still insert without the trigger
     }
 
     private static async Task<long> ScalarAsync(string cs, string sql, params object[] args)

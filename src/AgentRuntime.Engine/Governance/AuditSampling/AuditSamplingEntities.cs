@@ -65,7 +65,8 @@ public sealed class AuditEscalationRecord
 /// (one grouped upsert per INSERT statement, in the inserting transaction, so a tally commits with its decisions);
 /// <see cref="Shard"/> is the inserting backend's pid: concurrent transactions never update the same row, so eight workers
 /// deciding for one hot stratum do not queue on one row lock until each other's commit (nor deadlock). A window's stratum size is the sum over its
-/// buckets and shards. Rows older than a workflow's last sampling window are deleted by the sampler (never read again).
+/// buckets and shards. A DELETE of decisions subtracts, a TRUNCATE empties the tallies; agent, outcome, workflow and time of
+/// a decision are never updated. Rows older than a workflow's last sampling window are deleted by the sampler (never read again).
 /// </summary>
 public sealed class AgentDecisionTallyRecord
 {

@@ -68,6 +68,18 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                 CREATE TRIGGER agent_decisions_tally_delete AFTER DELETE ON agent_decisions
                   REFERENCING OLD TABLE AS old_decisions FOR EACH STATEMENT EXECUTE FUNCTION agent_decisions_tally();
                 """);
+            // TRUNCATE (tests, a reset) empties the tallies with the decisions.
+            migrationBuilder.Sql("""
+                CREATE FUNCTION agent_decisions_tally_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                  TRUNCATE agent_decision_tallies;
+                  RETURN NULL;
+                END $$;
+                """);
+            migrationBuilder.Sql("""
+                CREATE TRIGGER agent_decisions_tally_truncate AFTER TRUNCATE ON agent_decisions
+                  FOR EACH STATEMENT EXECUTE FUNCTION agent_decisions_tally_truncate();
+                """);
             // Backfill after the triggers exist (CREATE TRIGGER waited for in-flight inserts and blocks new ones until this
             // migration commits): every decision a future window can hold — from the minute of each workflow's last window end,
             // or all of a workflow never sampled.
@@ -84,7 +96,7 @@ namespace AgentRuntime.Engine.Persistence.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql("DROP TRIGGER agent_decisions_tally_insert ON agent_decisions; DROP TRIGGER agent_decisions_tally_delete ON agent_decisions; DROP FUNCTION agent_decisions_tally();");
+            migrationBuilder.Sql("DROP TRIGGER agent_decisions_tally_insert ON agent_decisions; DROP TRIGGER agent_decisions_tally_delete ON agent_decisions; DROP TRIGGER agent_decisions_tally_truncate ON agent_decisions; DROP FUNCTION agent_decisions_tally(); DROP FUNCTION agent_decisions_tally_truncate();");
 
             migrationBuilder.DropTable(
                 name: "agent_decision_tallies");

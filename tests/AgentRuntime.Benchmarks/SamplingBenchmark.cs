@@ -115,6 +115,21 @@ internal static class SamplingBenchmark
             var (_, _, sampled) = await sampler.SampleAsync("sampling-bench", version, new SamplingSpec { Rate = rate, StratifyBy = ["agent", "outcome"] }, now);
             Console.WriteLine($"sample rate {rate} stratified by agent and outcome (attempt {attempt}): {sampled:N0} in {sw.Elapsed.TotalMilliseconds:F0} ms");
         }
+        if (args.Get("check") is not null)
+        {
+            // The sample against the old definition, by brute force (counts and row_number over the whole window).
+            var check = Stopwatch.StartNew();
+            var mismatches = await CountAsync(cs, $"""
+                WITH w AS (SELECT id, agent_id, outcome, sample_key FROM agent_decisions
+                            WHERE workflow_id = 'sampling-bench' AND created_at < '{now.UtcDateTime:O}'::timestamptz AND audit_result IS NULL),
+                     n AS (SELECT agent_id, outcome, count(*) AS n FROM w GROUP BY 1, 2),
+                     e AS (SELECT r.id FROM (SELECT id, agent_id, outcome, row_number() OVER (PARTITION BY agent_id, outcome ORDER BY sample_key, id) AS rn FROM w) r
+                             JOIN n USING (agent_id, outcome) WHERE r.rn <= ceil({rate.ToString(System.Globalization.CultureInfo.InvariantCulture)}::numeric * n.n))
+                SELECT (SELECT count(*) FROM e WHERE NOT EXISTS (SELECT 1 FROM audit_samples s WHERE s.decision_id = e.id))
+                     + (SELECT count(*) FROM audit_samples s WHERE NOT EXISTS (SELECT 1 FROM e WHERE e.id = s.decision_id))
+                """);
+            Console.WriteLine($"check: stratified sample vs brute force (⌈r·n⌉ lowest keys per stratum): {mismatches} mismatches ({check.Elapsed.TotalSeconds:F1} s)");
+        }
         var size = (int)Math.Min(int.MaxValue, Math.Ceiling(decisions * rate));
         foreach (var attempt in new[] { 1, 2 })
         {
@@ -173,7 +188,7 @@ internal static class SamplingBenchmark
     {
         await using var conn = new NpgsqlConnection(cs);
         await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
         return Convert.ToInt64(await cmd.ExecuteScalarAsync() ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
     }
 

@@ -12,7 +12,7 @@ namespace AgentRuntime.Benchmarks;
 /// <summary>
 /// Audit sampling at scale: seeds N agent decisions of one workflow (one <c>INSERT … SELECT generate_series</c>, so the tally
 /// trigger aggregates the whole statement once; indexes built afterwards, then <c>VACUUM ANALYZE</c>), then times one sampling
-/// run at rate r over the whole history (the first run's window, 30 days, end not on a minute): choosing the sample and
+/// run at rate r over the whole history (the first run's window, 30 days, end not on a tally bucket): choosing the sample and
 /// recording it (<c>audit_samples</c> rows and the run row, one transaction), three attempts. Then the same with
 /// stratification by agent and outcome (quotas per stratum from the tallies), a size split by agent and outcome, the tally
 /// pruning after a run, the review-task creation rate for a batch of samples, and the tally trigger's cost on single-row
@@ -62,7 +62,7 @@ internal static class SamplingBenchmark
             await ExecAsync(cs, """
                 DELETE FROM agent_decision_tallies WHERE workflow_id = 'sampling-bench';
                 INSERT INTO agent_decision_tallies (workflow_id, bucket, agent_id, outcome, shard, n)
-                SELECT workflow_id, date_bin('1 minute', created_at, timestamptz '1970-01-01 00:00:00+00'), agent_id, outcome, 0, count(*)
+                SELECT workflow_id, date_bin('10 minutes', created_at, timestamptz '1970-01-01 00:00:00+00'), agent_id, outcome, 0, count(*)
                   FROM agent_decisions WHERE workflow_id = 'sampling-bench' GROUP BY 1, 2, 3, 4;
                 """);
             await ExecAsync(cs, "VACUUM ANALYZE agent_decisions");
@@ -162,7 +162,7 @@ internal static class SamplingBenchmark
     }
 
     /// <summary>
-    /// Single-row decision inserts as the agent node writes them (one statement, autocommit, <c>now()</c>: one hot minute), of
+    /// Single-row decision inserts as the agent node writes them (one statement, autocommit, <c>now()</c>: one hot bucket), of
     /// one other workflow and one agent and outcome — the worst case for the tally rows: every insert updates the same stratum.
     /// </summary>
     private static async Task<double> InsertRateAsync(string cs, int total, int connections)

@@ -16,7 +16,7 @@ namespace AgentRuntime.Engine.Tests.Scheduling;
 /// sample from the decisions below a key bound, topped up per stratum. Why: an auditor must get exactly the sample the
 /// protocol defines — for each stratum, its quota (⌈r·n⌉, or its share of the size) of the lowest sample keys in the window —
 /// whatever the strata look like (tiny ones, unlucky keys), whatever the window's edges (a run recorded before the tallies,
-/// an end inside a minute), and however many engine connections write decisions at once.
+/// an end inside a tally bucket), and however many engine connections write decisions at once.
 /// </summary>
 public sealed class StratifiedSamplingTests
 {
@@ -100,8 +100,8 @@ public sealed class StratifiedSamplingTests
         var rows = await DecisionsAsync(host.ConnectionString);
         var sampler = host.Services.GetRequiredService<AuditSampler>();
 
-        // Two windows, both edges inside a minute: [epoch, t0 + 1500.5 s) then [t0 + 1500.5 s, t0 + 4000.3 s) — the second
-        // starts where the first ended, mid-minute, with decisions of that minute on both sides (agent-e).
+        // Two windows, both edges inside a tally bucket (ten minutes): [epoch, t0 + 1500.5 s) then [t0 + 1500.5 s, t0 + 4000.3 s) — the second
+        // starts where the first ended, mid-bucket, with decisions of that bucket on both sides (agent-e).
         DateTimeOffset[] ends = [t0.AddSeconds(1500.5), t0.AddSeconds(4000.3)];
         var start = DateTimeOffset.UnixEpoch;
         var total = 0;
@@ -142,9 +142,9 @@ public sealed class StratifiedSamplingTests
     }
 
     [Fact]
-    public async Task A_window_starting_inside_a_minute_counts_only_that_minutes_decisions_after_its_start()
+    public async Task A_window_starting_inside_a_tally_bucket_counts_only_that_buckets_decisions_after_its_start()
     {
-        // A run recorded before the tallies existed ended at 10:20:30.5; the next window starts there. Its first minute holds
+        // A run recorded before the tallies existed ended at 10:20:30.5; the next window starts there. Its first bucket (10:20–10:30) holds
         // 25 failed decisions before the start (already covered) and 5 after: the stratum is 5 (quota 1), not 30 (quota 3).
         await using var host = await EngineTestHost.StartAsync("sampling-legacy");
         await host.PublishAsync(AuditSamplingTests.Workflow("notify-owner", rate: 0.1));
@@ -172,7 +172,7 @@ public sealed class StratifiedSamplingTests
     {
         await using var host = await EngineTestHost.StartAsync("sampling-tallies");
         await host.PublishAsync(AuditSamplingTests.Workflow("notify-owner", rate: 0.1));
-        var from = host.Clock.GetUtcNow().AddMinutes(-10);
+        var from = host.Clock.GetUtcNow().AddMinutes(-15);
         string[] agents = ["agent-a", "agent-b", "agent-c"];
         string[] outcomes = ["done", "failed"];
 
@@ -221,11 +221,11 @@ public sealed class StratifiedSamplingTests
         await host.CountAsync("DELETE FROM agent_decisions WHERE id IN (SELECT id FROM agent_decisions ORDER BY id LIMIT 40)");
         Assert.Equal(0, await MismatchesAsync(host));
 
-        // A run whose window ends mid-history: tallies of minutes before its end are gone, the rest still exact; the quotas
+        // A run whose window ends mid-history: tallies of buckets before its end are gone, the rest still exact; the quotas
         // it took were those of the decisions in its window.
         // The run's window ends at now − 5 min = from + 5 min, inside the inserts.
         var run = await host.Services.GetRequiredService<AuditSampler>().RunAsync("audited");
-        Assert.Equal(from.AddMinutes(5), run.WindowEnd); // the manual clock stands on a whole minute
+        Assert.Equal(from.AddMinutes(5), run.WindowEnd); // now − 5 min = 08:55, floored to the bucket: 08:50
         var expected = await host.CountAsync("""
             SELECT coalesce(sum(ceil(0.1 * n)), 0) FROM (SELECT agent_id, outcome, count(*) AS n FROM agent_decisions WHERE created_at < $1 GROUP BY 1, 2) s
             """, run.WindowEnd);
@@ -235,12 +235,12 @@ public sealed class StratifiedSamplingTests
         Assert.Equal(0, await MismatchesAsync(host, run.WindowEnd));
     }
 
-    /// <summary>(agent, outcome, minute) cells where the tallies and the decisions disagree, from <paramref name="from"/> on.</summary>
+    /// <summary>(agent, outcome, bucket) cells where the tallies and the decisions disagree, from <paramref name="from"/> on.</summary>
     private static Task<long> MismatchesAsync(EngineTestHost host, DateTimeOffset? from = null) => host.CountAsync("""
         SELECT count(*) FROM (
           SELECT agent_id, outcome, bucket, sum(n) AS n FROM agent_decision_tallies WHERE bucket >= $1 GROUP BY 1, 2, 3 HAVING sum(n) <> 0) t
         FULL JOIN (
-          SELECT agent_id, outcome, date_bin('1 minute', created_at, timestamptz '1970-01-01 00:00:00+00') AS bucket, count(*) AS n
+          SELECT agent_id, outcome, date_bin('10 minutes', created_at, timestamptz '1970-01-01 00:00:00+00') AS bucket, count(*) AS n
             FROM agent_decisions WHERE created_at >= $1 GROUP BY 1, 2, 3) d USING (agent_id, outcome, bucket)
          WHERE t.n IS DISTINCT FROM d.n
         """, from ?? DateTimeOffset.UnixEpoch);
@@ -248,9 +248,9 @@ public sealed class StratifiedSamplingTests
     [Fact]
     public async Task The_migration_counts_the_decisions_a_future_window_can_hold()
     {
-        // A database from before the tallies: 'audited' was sampled up to 10:20:30.5 (a mid-minute end), 'other' never.
-        // After the migration, the tallies hold every decision from the minute of that end on (the next window's first,
-        // partial minute is counted exactly from them), all of 'other', and nothing older of 'audited'.
+        // A database from before the tallies: 'audited' was sampled up to 10:20:30.5 (a mid-bucket end), 'other' never.
+        // After the migration, the tallies hold every decision from the bucket of that end on (the next window's first,
+        // partial bucket is counted exactly from them), all of 'other', and nothing older of 'audited'.
         var cs = await TestPostgres.CreateEmptyDatabaseAsync();
         await using (var db = new AgentRuntimeDbContext(PersistenceSetup.OptionsFor(cs)))
             await db.GetService<IMigrator>().MigrateAsync("20261121092546_GovernanceJobs");
@@ -273,7 +273,7 @@ public sealed class StratifiedSamplingTests
             SELECT count(*) FROM (
               SELECT workflow_id, agent_id, outcome, bucket, sum(n) AS n FROM agent_decision_tallies GROUP BY 1, 2, 3, 4) t
             FULL JOIN (
-              SELECT workflow_id, agent_id, outcome, date_bin('1 minute', created_at, timestamptz '1970-01-01 00:00:00+00') AS bucket, count(*) AS n
+              SELECT workflow_id, agent_id, outcome, date_bin('10 minutes', created_at, timestamptz '1970-01-01 00:00:00+00') AS bucket, count(*) AS n
                 FROM agent_decisions WHERE workflow_id = 'other' OR created_at >= $1 GROUP BY 1, 2, 3, 4) d USING (workflow_id, agent_id, outcome, bucket)
              WHERE t.n IS DISTINCT FROM d.n
             """, minute));

@@ -24,7 +24,7 @@ public sealed record AuditRunResult(string WorkflowId, Guid? RunId, DateTimeOffs
 /// Audit sampling (readiness checkpoint 6): per workflow, from its published <c>auditProtocol</c>, samples the agent decisions
 /// made since the previous run and turns each into a review task for the protocol's reviewer role.
 /// <para>
-/// <b>The window</b> is [previous run's end, now − <see cref="SettleDelay"/> floored to the minute). Each decision carries a
+/// <b>The window</b> is [previous run's end, now − <see cref="SettleDelay"/> floored to ten minutes, the tally bucket). Each decision carries a
 /// uniform <c>sample_key</c> drawn when it was written; a sample is always "the lowest keys", so it is reproducible and unbiased.
 /// </para>
 /// <para>
@@ -36,7 +36,7 @@ public sealed record AuditRunResult(string WorkflowId, Guid? RunId, DateTimeOffs
 /// <b>Quotas</b> (a size, or stratification by agent and/or outcome; see <see cref="SamplingMath"/>) take exactly each stratum's
 /// quota of its lowest <c>(sample_key, id)</c> in the window, without counting or sorting the window (which took ~40 s for ten
 /// million decisions): the strata sizes come from <c>agent_decision_tallies</c>, kept by a statement trigger on
-/// <c>agent_decisions</c> per workflow, agent, outcome and minute (<see cref="DecisionTallies"/>); the sample comes from the
+/// <c>agent_decisions</c> per workflow, agent, outcome and ten minutes (<see cref="DecisionTallies"/>); the sample comes from the
 /// decisions whose key is a little above the fraction needed, ranked per stratum, and a stratum short of its quota there (a
 /// small one, whose at-least-one review needs far more than the fraction) is read whole through
 /// <c>(workflow_id, agent_id, outcome, created_at)</c>. Counts, candidates and top-ups read one REPEATABLE READ snapshot.
@@ -88,7 +88,8 @@ public sealed class AuditSampler
         if (SamplingMath.Problem(protocol.Sampling) is { } problem)
             return new AuditRunResult(workflowId, null, now, now, 0, 0, problem);
 
-        // Whole minutes: the window's strata sizes are then sums of whole tally buckets (no partial minute to count).
+        // Whole tally buckets (ten minutes): the window's strata sizes are then sums of whole buckets, no partial one to count
+        // (the window closes at most ten minutes earlier; what is left is the next run's).
         var end = DecisionTallies.Floor(now - SettleDelay);
         var (runId, start, sampled) = await SampleAsync(workflowId, version, protocol.Sampling, end, ct);
         await PruneTalliesAsync(workflowId, ct);
@@ -98,8 +99,8 @@ public sealed class AuditSampler
 
     /// <summary>
     /// Samples [previous run's end, <paramref name="now"/>) and records the run; returns the run id, window start and count.
-    /// Any <paramref name="now"/> works (an unaligned window end costs one exact count of its partial minute); <see cref="RunAsync"/>
-    /// passes whole minutes. Tallies are not pruned here (see <see cref="PruneTalliesAsync"/>).
+    /// Any <paramref name="now"/> works (an unaligned window end costs one exact count of its partial tally bucket); <see cref="RunAsync"/>
+    /// passes whole buckets. Tallies are not pruned here (see <see cref="PruneTalliesAsync"/>).
     /// </summary>
     public async Task<(Guid RunId, DateTimeOffset WindowStart, long Sampled)> SampleAsync(string workflowId, int version, SamplingSpec spec, DateTimeOffset now, CancellationToken ct = default)
     {
@@ -186,7 +187,7 @@ public sealed class AuditSampler
     /// <summary>
     /// Quota sampling without counting or sorting the window: the lowest <c>(sample_key, id)</c> of each stratum, exactly its quota.
     /// <list type="number">
-    /// <item>Strata sizes from <c>agent_decision_tallies</c> (whole minutes) plus an exact count of a partial first or last minute.</item>
+    /// <item>Strata sizes from <c>agent_decision_tallies</c> (whole ten-minute buckets) plus an exact count of a partial first or last bucket.</item>
     /// <item>Quotas from <see cref="SamplingMath.Quotas"/>, and a key bound T (<see cref="DecisionTallies.CandidateThreshold"/>).</item>
     /// <item>One statement. The candidates are the window's decisions with <c>sample_key &lt; T</c> (the <c>(workflow_id,
     /// sample_key)</c> index, a little more than the fraction needed), ranked per stratum; a stratum holding at least its quota of
@@ -288,7 +289,7 @@ public sealed class AuditSampler
     }
 
     /// <summary>
-    /// Deletes the workflow's decision tallies of minutes wholly before its last run's window end: no later window reads them
+    /// Deletes the workflow's decision tallies of buckets wholly before its last run's window end: no later window reads them
     /// (windows start where the last one ended). <see cref="RunAsync"/> calls it after each run.
     /// </summary>
     public async Task<long> PruneTalliesAsync(string workflowId, CancellationToken ct = default)

@@ -60,7 +60,7 @@ public sealed class AuditEscalationRecord
 }
 
 /// <summary>
-/// How many agent decisions one workflow made per agent, outcome and minute (<c>agent_decision_tallies</c>): the strata sizes
+/// How many agent decisions one workflow made per agent, outcome and ten minutes (<c>agent_decision_tallies</c>): the strata sizes
 /// of a sampling window without scanning the window. Maintained by a statement-level trigger on <c>agent_decisions</c>
 /// (one grouped upsert per INSERT statement, in the inserting transaction, so a tally commits with its decisions);
 /// <see cref="Shard"/> is the inserting backend's pid: concurrent transactions never update the same row, so eight workers
@@ -71,7 +71,7 @@ public sealed class AuditEscalationRecord
 public sealed class AgentDecisionTallyRecord
 {
     public required string WorkflowId { get; set; }
-    /// <summary>The minute (UTC, <c>date_bin('1 minute', created_at, epoch)</c>) the decisions were stamped in.</summary>
+    /// <summary>The ten minutes (UTC, <c>date_bin('10 minutes', created_at, epoch)</c>) the decisions were stamped in.</summary>
     public DateTimeOffset Bucket { get; set; }
     public required string AgentId { get; set; }
     public required string Outcome { get; set; }

@@ -6,20 +6,24 @@ namespace AgentRuntime.Engine.Governance.AuditSampling;
 
 /// <summary>
 /// Reads <c>agent_decision_tallies</c> (see <see cref="AgentDecisionTallyRecord"/>): the exact number of decisions per agent and
-/// outcome in a sampling window, from the window's whole minutes (a sum over a few tally rows per minute) plus an exact count of
-/// the decisions in a partial first or last minute (a window recorded before the tallies existed, or a caller's unaligned end),
+/// outcome in a sampling window, from the window's whole buckets (ten minutes; a sum over a few tally rows per bucket) plus an exact
+/// count of the decisions in a partial first or last bucket (a window recorded before the tallies existed, or a caller's unaligned end),
 /// read through <c>(workflow_id, agent_id, outcome, created_at)</c> — never a scan of the window.
 /// </summary>
 internal static class DecisionTallies
 {
-    /// <summary>The tally bucket: one minute, aligned to the Unix epoch in UTC (the trigger's <c>date_bin</c>).</summary>
-    public static readonly TimeSpan Bucket = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// The tally bucket: ten minutes, aligned to the Unix epoch in UTC (the trigger's <c>date_bin</c>). Ten, not one: a 30-day
+    /// window sums ten times fewer rows (~50,000 for a dozen strata, at any decision rate), for a window end at most ten
+    /// minutes earlier; a partial bucket (an unaligned window edge) is counted from at most ten minutes of decisions.
+    /// </summary>
+    public static readonly TimeSpan Bucket = TimeSpan.FromMinutes(10);
 
     /// <summary>A window's decisions of one agent with one outcome.</summary>
     public sealed record Cell(string AgentId, string Outcome, long Count);
 
     /// <summary>The SQL of the bucket holding <paramref name="expression"/> (a timestamptz).</summary>
-    public static string BucketSql(string expression) => $"date_bin('1 minute', {expression}, timestamptz '1970-01-01 00:00:00+00')";
+    public static string BucketSql(string expression) => $"date_bin('10 minutes', {expression}, timestamptz '1970-01-01 00:00:00+00')";
 
     /// <summary>The start of the bucket holding <paramref name="t"/> (UTC).</summary>
     public static DateTimeOffset Floor(DateTimeOffset t)
@@ -55,7 +59,7 @@ internal static class DecisionTallies
         }
         else
         {
-            (first, last) = (start, start); // no whole bucket: the window is counted row by row (at most two minutes of decisions)
+            (first, last) = (start, start); // no whole bucket: the window is counted row by row (at most two buckets of decisions)
             edges.Add((start, end));
         }
 

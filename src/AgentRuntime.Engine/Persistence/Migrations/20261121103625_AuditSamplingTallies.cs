@@ -37,7 +37,7 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                 columns: new[] { "workflow_id", "agent_id", "outcome", "created_at" });
 
             // Strata sizes for audit sampling (see AgentDecisionTallyRecord): one grouped upsert per INSERT statement on
-            // agent_decisions (a bulk INSERT … SELECT aggregates once), in the inserting transaction. Buckets are UTC minutes
+            // agent_decisions (a bulk INSERT … SELECT aggregates once), in the inserting transaction. Buckets are ten UTC minutes
             // (date_bin, independent of the session's time zone); the shard is the inserting backend's pid, so two concurrent
             // transactions never update the same tally row (no waiting on each other's commit, no deadlock, however many
             // decisions of one stratum they write; a tally row still never outnumbers its decisions). A DELETE subtracts, so a retention job keeps the counts exact; outcome,
@@ -48,12 +48,12 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                 BEGIN
                   IF TG_OP = 'INSERT' THEN
                     INSERT INTO agent_decision_tallies AS t (workflow_id, bucket, agent_id, outcome, shard, n)
-                    SELECT workflow_id, date_bin('1 minute', created_at, timestamptz '1970-01-01 00:00:00+00'), agent_id, outcome, pg_backend_pid(), count(*)
+                    SELECT workflow_id, date_bin('10 minutes', created_at, timestamptz '1970-01-01 00:00:00+00'), agent_id, outcome, pg_backend_pid(), count(*)
                       FROM new_decisions GROUP BY 1, 2, 3, 4
                     ON CONFLICT (workflow_id, bucket, agent_id, outcome, shard) DO UPDATE SET n = t.n + excluded.n;
                   ELSE
                     INSERT INTO agent_decision_tallies AS t (workflow_id, bucket, agent_id, outcome, shard, n)
-                    SELECT workflow_id, date_bin('1 minute', created_at, timestamptz '1970-01-01 00:00:00+00'), agent_id, outcome, pg_backend_pid(), -count(*)
+                    SELECT workflow_id, date_bin('10 minutes', created_at, timestamptz '1970-01-01 00:00:00+00'), agent_id, outcome, pg_backend_pid(), -count(*)
                       FROM old_decisions GROUP BY 1, 2, 3, 4
                     ON CONFLICT (workflow_id, bucket, agent_id, outcome, shard) DO UPDATE SET n = t.n + excluded.n;
                   END IF;
@@ -81,14 +81,14 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                   FOR EACH STATEMENT EXECUTE FUNCTION agent_decisions_tally_truncate();
                 """);
             // Backfill after the triggers exist (CREATE TRIGGER waited for in-flight inserts and blocks new ones until this
-            // migration commits): every decision a future window can hold — from the minute of each workflow's last window end,
+            // migration commits): every decision a future window can hold — from the bucket of each workflow's last window end,
             // or all of a workflow never sampled.
             migrationBuilder.Sql("""
                 INSERT INTO agent_decision_tallies (workflow_id, bucket, agent_id, outcome, shard, n)
-                SELECT d.workflow_id, date_bin('1 minute', d.created_at, timestamptz '1970-01-01 00:00:00+00'), d.agent_id, d.outcome, 0, count(*)
+                SELECT d.workflow_id, date_bin('10 minutes', d.created_at, timestamptz '1970-01-01 00:00:00+00'), d.agent_id, d.outcome, 0, count(*)
                   FROM agent_decisions d
                   LEFT JOIN (SELECT workflow_id, max(window_end) AS window_end FROM audit_runs GROUP BY workflow_id) r ON r.workflow_id = d.workflow_id
-                 WHERE r.window_end IS NULL OR d.created_at >= date_bin('1 minute', r.window_end, timestamptz '1970-01-01 00:00:00+00')
+                 WHERE r.window_end IS NULL OR d.created_at >= date_bin('10 minutes', r.window_end, timestamptz '1970-01-01 00:00:00+00')
                  GROUP BY 1, 2, 3, 4;
                 """);
         }

@@ -215,7 +215,9 @@ internal sealed class AgentDecisionRecordConfiguration : IEntityTypeConfiguratio
         // the sample itself from the index alone (an index-only scan: no heap fetch per sampled decision).
         b.HasIndex(x => new { x.WorkflowId, x.SampleKey }).HasDatabaseName("ix_agent_decisions_workflow_sample_key")
             .IncludeProperties(x => new { x.CreatedAt, x.AgentId, x.Outcome, x.AuditResult, x.Id });
-        b.HasIndex(x => new { x.WorkflowId, x.AgentId, x.CreatedAt }).HasDatabaseName("ix_agent_decisions_workflow_agent_time");
+        // Audit sampling's small strata and window edges: one stratum's decisions in a window, a range scan however rare the
+        // outcome (with agent_id = ANY / outcome = ANY when a dimension is not stratified).
+        b.HasIndex(x => new { x.WorkflowId, x.AgentId, x.Outcome, x.CreatedAt }).HasDatabaseName("ix_agent_decisions_workflow_agent_outcome_time");
         b.HasIndex(x => new { x.AgentId, x.CreatedAt }).HasDatabaseName("ix_agent_decisions_agent_time");
         b.HasIndex(x => x.InstanceId).HasDatabaseName("ix_agent_decisions_instance");
     }

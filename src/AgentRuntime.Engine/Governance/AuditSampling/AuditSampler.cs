@@ -24,12 +24,28 @@ public sealed record AuditRunResult(string WorkflowId, Guid? RunId, DateTimeOffs
 /// Audit sampling (readiness checkpoint 6): per workflow, from its published <c>auditProtocol</c>, samples the agent decisions
 /// made since the previous run and turns each into a review task for the protocol's reviewer role.
 /// <para>
-/// <b>One statement samples.</b> The window is [previous run's end, now). A rate without strata takes every decision whose
-/// <c>sample_key</c> (uniform, drawn when the decision was written) is below the rate — an index range scan over
-/// <c>(workflow_id, sample_key)</c>, so 1% of ten million decisions reads one hundredth of the index. Quotas (a size, or
-/// stratification by agent and/or outcome, see <see cref="SamplingMath"/>) take the lowest keys of each stratum. The samples
-/// land in <c>audit_samples</c>, whose key is the decision id (<c>ON CONFLICT DO NOTHING</c>): a decision is never sampled
-/// twice, and the run row, its window and its samples commit together under a per-workflow advisory lock.
+/// <b>The window</b> is [previous run's end, now − <see cref="SettleDelay"/> floored to ten minutes, the tally bucket). Each decision carries a
+/// uniform <c>sample_key</c> drawn when it was written; a sample is always "the lowest keys", so it is reproducible and unbiased.
+/// </para>
+/// <para>
+/// <b>A rate without strata</b> takes every decision whose key is below the rate — one index range scan over
+/// <c>(workflow_id, sample_key)</c> (an index-only scan: the index includes the window and stratum columns), so 1% of ten
+/// million decisions reads one hundredth of the index.
+/// </para>
+/// <para>
+/// <b>Quotas</b> (a size, or stratification by agent and/or outcome; see <see cref="SamplingMath"/>) take exactly each stratum's
+/// quota of its lowest <c>(sample_key, id)</c> in the window, without counting or sorting the window (which took ~40 s for ten
+/// million decisions): the strata sizes come from <c>agent_decision_tallies</c>, kept by a statement trigger on
+/// <c>agent_decisions</c> per workflow, agent, outcome and ten minutes (<see cref="DecisionTallies"/>); the sample comes from the
+/// decisions whose key is a little above the fraction needed, ranked per stratum, and a stratum short of its quota there (a
+/// small one, whose at-least-one review needs far more than the fraction) is read whole through
+/// <c>(workflow_id, agent_id, outcome, created_at)</c>. Counts, candidates and top-ups read one REPEATABLE READ snapshot.
+/// </para>
+/// <para>
+/// <b>Once only.</b> The samples land in <c>audit_samples</c>, whose key is the decision id (<c>ON CONFLICT DO NOTHING</c>): a
+/// decision is never sampled twice, and the run row, its window and its samples commit together under a per-workflow advisory
+/// lock (taken before the transaction, so a second run's snapshot sees the first run's window). After a run, the workflow's
+/// tallies before its window end are deleted (no later window reads them).
 /// </para>
 /// <para>
 /// <b>Tasks after the commit.</b> Review tasks are created once the samples are committed, one per sample; a sample whose
@@ -72,23 +88,55 @@ public sealed class AuditSampler
         if (SamplingMath.Problem(protocol.Sampling) is { } problem)
             return new AuditRunResult(workflowId, null, now, now, 0, 0, problem);
 
-        var end = now - SettleDelay;
+        // Whole tally buckets (ten minutes): the window's strata sizes are then sums of whole buckets, no partial one to count
+        // (the window closes at most ten minutes earlier; what is left is the next run's).
+        var end = DecisionTallies.Floor(now - SettleDelay);
         var (runId, start, sampled) = await SampleAsync(workflowId, version, protocol.Sampling, end, ct);
+        await PruneTalliesAsync(workflowId, ct);
         var created = await CreateReviewTasksAsync(workflowId, definition, protocol, ct);
         return new AuditRunResult(workflowId, runId, start, end < start ? start : end, sampled, created);
     }
 
-    /// <summary>Samples [previous run's end, <paramref name="now"/>) and records the run; returns the run id, window start and count.</summary>
+    /// <summary>
+    /// Samples [previous run's end, <paramref name="now"/>) and records the run; returns the run id, window start and count.
+    /// Any <paramref name="now"/> works (an unaligned window end costs one exact count of its partial tally bucket); <see cref="RunAsync"/>
+    /// passes whole buckets. Tallies are not pruned here (see <see cref="PruneTalliesAsync"/>).
+    /// </summary>
     public async Task<(Guid RunId, DateTimeOffset WindowStart, long Sampled)> SampleAsync(string workflowId, int version, SamplingSpec spec, DateTimeOffset now, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
         await using var conn = await _db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
-        await using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('audit-sampling:' || $1))", conn, tx))
+        // The per-workflow lock is taken before the transaction (a session lock) so that the transaction's snapshot, taken
+        // at its first statement, already sees the previous holder's run and samples. The transaction is REPEATABLE READ:
+        // the strata sizes, the candidates and the top-ups all read one snapshot, so each quota is computed from exactly the
+        // population it is drawn from, even while decisions commit.
+        await using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_lock(hashtext('audit-sampling:' || $1))", conn) { CommandTimeout = StatementTimeoutSeconds })
         {
             lockCmd.Parameters.Add(InstanceStore.P(workflowId));
             await lockCmd.ExecuteNonQueryAsync(ct);
         }
+        try
+        {
+            return await SampleLockedAsync(conn, workflowId, version, spec, now, ct);
+        }
+        finally
+        {
+            try
+            {
+                await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtext('audit-sampling:' || $1))", conn);
+                unlock.Parameters.Add(InstanceStore.P(workflowId));
+                await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+            {
+                // A broken connection: its session, and so the lock, is gone with it.
+            }
+        }
+    }
+
+    private async Task<(Guid RunId, DateTimeOffset WindowStart, long Sampled)> SampleLockedAsync(NpgsqlConnection conn, string workflowId, int version, SamplingSpec spec, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         DateTimeOffset start;
         await using (var cmd = new NpgsqlCommand("SELECT max(window_end) FROM audit_runs WHERE workflow_id = $1", conn, tx))
         {
@@ -126,54 +174,133 @@ public sealed class AuditSampler
                 ON CONFLICT (decision_id) DO NOTHING
                 """, ct, workflowId, start, now, runId, rate, now);
         }
-        else if (!SamplingMath.Stratified(spec))
-        {
-            sampled = await ExecAsync(conn, tx, $"""
-                INSERT INTO audit_samples (decision_id, run_id, workflow_id, agent_id, outcome, status, sampled_at)
-                SELECT x.id, $4, x.workflow_id, x.agent_id, x.outcome, 'pending', $6 FROM (
-                  SELECT d.id, d.workflow_id, d.agent_id, d.outcome FROM agent_decisions d WHERE {Population}
-                   ORDER BY d.sample_key, d.id LIMIT $5) x
-                ON CONFLICT (decision_id) DO NOTHING
-                """, ct, workflowId, start, now, runId, (long)spec.Size!.Value, now);
-        }
         else
         {
-            var agentKey = SamplingMath.ByAgent(spec) ? "d.agent_id" : "NULL::text";
-            var outcomeKey = SamplingMath.ByOutcome(spec) ? "d.outcome::text" : "NULL::text";
-            var strata = new List<Stratum>();
-            await using (var cmd = new NpgsqlCommand($"SELECT {agentKey}, {outcomeKey}, count(*) FROM agent_decisions d WHERE {Population} GROUP BY 1, 2", conn, tx) { CommandTimeout = StatementTimeoutSeconds })
-            {
-                cmd.Parameters.Add(InstanceStore.P(workflowId));
-                cmd.Parameters.Add(InstanceStore.P(start));
-                cmd.Parameters.Add(InstanceStore.P(now));
-                await using var reader = await cmd.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct))
-                    strata.Add(new Stratum(reader.IsDBNull(0) ? null : reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetInt64(2)));
-            }
-            var quotas = SamplingMath.Quotas(spec, strata);
-            // Quotas as one JSON object keyed by stratum: a lookup per row, no join for the planner to get wrong.
-            var quotaMap = new JsonObject();
-            for (var i = 0; i < strata.Count; i++) quotaMap[StratumKey(strata[i].AgentId, strata[i].Outcome)] = quotas[i];
-            await using var insert = new NpgsqlCommand($"""
-                INSERT INTO audit_samples (decision_id, run_id, workflow_id, agent_id, outcome, status, sampled_at)
-                SELECT x.id, $4, x.workflow_id, x.agent_id, x.outcome, 'pending', $6 FROM (
-                  SELECT d.id, d.workflow_id, d.agent_id, d.outcome, coalesce({agentKey}, '') || chr(31) || coalesce({outcomeKey}, '') AS k,
-                         row_number() OVER (PARTITION BY {agentKey}, {outcomeKey} ORDER BY d.sample_key, d.id) AS rn
-                    FROM agent_decisions d WHERE {Population}) x
-                 WHERE x.rn <= COALESCE(($5::jsonb ->> x.k)::bigint, 0)
-                ON CONFLICT (decision_id) DO NOTHING
-                """, conn, tx) { CommandTimeout = StatementTimeoutSeconds };
-            insert.Parameters.Add(InstanceStore.P(workflowId));
-            insert.Parameters.Add(InstanceStore.P(start));
-            insert.Parameters.Add(InstanceStore.P(now));
-            insert.Parameters.Add(InstanceStore.P(runId));
-            insert.Parameters.Add(InstanceStore.Jsonb(quotaMap.ToJsonString()));
-            insert.Parameters.Add(InstanceStore.P(now));
-            sampled = await insert.ExecuteNonQueryAsync(ct);
+            // Quotas: a size without strata is one stratum of min(size, n).
+            sampled = await SampleQuotasAsync(conn, tx, workflowId, spec, start, now, runId, ct);
         }
         await ExecAsync(conn, tx, "UPDATE audit_runs SET sampled = $2 WHERE id = $1", ct, runId, sampled);
         await tx.CommitAsync(ct);
         return (runId, start, sampled);
+    }
+
+    /// <summary>
+    /// Quota sampling without counting or sorting the window: the lowest <c>(sample_key, id)</c> of each stratum, exactly its quota.
+    /// <list type="number">
+    /// <item>Strata sizes from <c>agent_decision_tallies</c> (whole ten-minute buckets) plus an exact count of a partial first or last bucket.</item>
+    /// <item>Quotas from <see cref="SamplingMath.Quotas"/>, and a key bound T (<see cref="DecisionTallies.CandidateThreshold"/>).</item>
+    /// <item>One statement. The candidates are the window's decisions with <c>sample_key &lt; T</c> (the <c>(workflow_id,
+    /// sample_key)</c> index, a little more than the fraction needed), ranked per stratum; a stratum holding at least its quota of
+    /// candidates takes its lowest — every other decision of the stratum has a key ≥ T, so these are its lowest overall. A small
+    /// stratum, whose at-least-one quota needs far more than T, is read whole through <c>(workflow_id, agent_id, outcome,
+    /// created_at)</c>, <c>ORDER BY sample_key, id LIMIT quota</c>. The statement returns what it took per stratum.</item>
+    /// <item>A large stratum that, by bad luck, holds fewer candidates than its quota took nothing: it is read whole in a second
+    /// statement (rare: T leaves four standard deviations of room).</item>
+    /// </list>
+    /// </summary>
+    private static async Task<long> SampleQuotasAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string workflowId, SamplingSpec spec,
+        DateTimeOffset start, DateTimeOffset end, Guid runId, CancellationToken ct)
+    {
+        var byAgent = SamplingMath.ByAgent(spec);
+        var byOutcome = SamplingMath.ByOutcome(spec);
+        var cells = await DecisionTallies.CountAsync(conn, tx, workflowId, start, end, StatementTimeoutSeconds, ct);
+        var strata = DecisionTallies.Strata(cells, byAgent, byOutcome);
+        var quotas = SamplingMath.Quotas(spec, strata);
+        if (quotas.Sum() == 0) return 0;
+
+        // Sorting ~1.05 × the sample by stratum and key: in memory, not in temporary files.
+        await ExecAsync(conn, tx, "SET LOCAL work_mem = '64MB'", ct);
+        var threshold = DecisionTallies.CandidateThreshold(strata, quotas);
+        var wanted = Enumerable.Range(0, strata.Count).Where(i => quotas[i] > 0).ToList();
+        var readWhole = wanted.Where(i => DecisionTallies.Need(quotas[i], strata[i].Count) > threshold).ToList();
+        var fromCandidates = threshold > 0 ? wanted.Except(readWhole).ToList() : [];
+        var taken = await InsertQuotasAsync(conn, tx, workflowId, byAgent, byOutcome, start, end, runId, threshold, fromCandidates, readWhole, strata, quotas, cells, ct);
+        var unlucky = fromCandidates.Where(i => taken.GetValueOrDefault(StratumKey(strata[i].AgentId, strata[i].Outcome)) < quotas[i]).ToList();
+        if (unlucky.Count > 0)
+            await InsertQuotasAsync(conn, tx, workflowId, byAgent, byOutcome, start, end, runId, 0, [], unlucky, strata, quotas, cells, ct);
+        return await CountSamplesAsync(conn, tx, runId, unlucky.Count > 0 ? null : taken.Values.Sum(), ct);
+    }
+
+    /// <summary>Inserts the samples of <paramref name="fromCandidates"/> (ranked below <paramref name="threshold"/>; a stratum
+    /// short of its quota there takes nothing) and of <paramref name="readWhole"/>; returns the samples taken per stratum key.</summary>
+    private static async Task<Dictionary<string, long>> InsertQuotasAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string workflowId, bool byAgent, bool byOutcome,
+        DateTimeOffset start, DateTimeOffset end, Guid runId, double threshold, List<int> fromCandidates, List<int> readWhole,
+        List<Stratum> strata, long[] quotas, List<DecisionTallies.Cell> cells, CancellationToken ct)
+    {
+        var agentKey = byAgent ? "d.agent_id" : "NULL::text";
+        var outcomeKey = byOutcome ? "d.outcome::text" : "NULL::text";
+        var agentMatch = byAgent ? "d.agent_id = s.a" : "d.agent_id = ANY($11)";
+        var outcomeMatch = byOutcome ? "d.outcome = s.o" : "d.outcome = ANY($12)";
+        var candidates = fromCandidates.Count == 0 ? "" : $"""
+            SELECT c.id, $4, c.workflow_id, c.agent_id, c.outcome, 'pending', $10
+              FROM (SELECT d.id, d.workflow_id, d.agent_id, d.outcome, d.k, row_number() OVER w AS rn, count(*) OVER (PARTITION BY d.k) AS have
+                      FROM (SELECT d.id, d.workflow_id, d.agent_id, d.outcome, d.sample_key,
+                                   (coalesce({agentKey}, '') || chr(31) || coalesce({outcomeKey}, '')) COLLATE "C" AS k
+                              FROM agent_decisions d WHERE {Population} AND d.sample_key < $9) d
+                    WINDOW w AS (PARTITION BY d.k ORDER BY d.sample_key, d.id)) c
+              JOIN unnest($5::text[], $8::bigint[]) AS q(k, n) ON q.k = c.k
+             WHERE c.rn <= q.n AND c.have >= q.n
+            """;
+        var whole = readWhole.Count == 0 ? "" : $"""
+            SELECT t.id, $4, t.workflow_id, t.agent_id, t.outcome, 'pending', $10
+              FROM unnest($6::text[], $7::text[], $13::bigint[]) AS s(a, o, n) CROSS JOIN LATERAL (
+                SELECT d.id, d.workflow_id, d.agent_id, d.outcome FROM agent_decisions d
+                 WHERE {Population} AND {agentMatch} AND {outcomeMatch}
+                 ORDER BY d.sample_key, d.id LIMIT s.n) t
+            """;
+        await using var insert = new NpgsqlCommand($"""
+            WITH taken AS (
+              INSERT INTO audit_samples (decision_id, run_id, workflow_id, agent_id, outcome, status, sampled_at)
+              {candidates}
+              {(candidates.Length > 0 && whole.Length > 0 ? "UNION ALL" : "")}
+              {whole}
+              ON CONFLICT (decision_id) DO NOTHING
+              RETURNING agent_id, outcome)
+            SELECT {agentKey.Replace("d.", "", StringComparison.Ordinal)}, {outcomeKey.Replace("d.", "", StringComparison.Ordinal)}, count(*) FROM taken GROUP BY 1, 2
+            """, conn, tx) { CommandTimeout = StatementTimeoutSeconds };
+        NpgsqlParameter Texts(IEnumerable<string?> values) => new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
+        NpgsqlParameter Longs(IEnumerable<long> values) => new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint };
+        insert.Parameters.Add(InstanceStore.P(workflowId));
+        insert.Parameters.Add(InstanceStore.P(start));
+        insert.Parameters.Add(InstanceStore.P(end));
+        insert.Parameters.Add(InstanceStore.P(runId));
+        insert.Parameters.Add(Texts(fromCandidates.Select(i => StratumKey(strata[i].AgentId, strata[i].Outcome))));
+        insert.Parameters.Add(Texts(readWhole.Select(i => strata[i].AgentId)));
+        insert.Parameters.Add(Texts(readWhole.Select(i => strata[i].Outcome)));
+        insert.Parameters.Add(Longs(fromCandidates.Select(i => quotas[i])));
+        insert.Parameters.Add(new NpgsqlParameter { Value = threshold, NpgsqlDbType = NpgsqlDbType.Double });
+        insert.Parameters.Add(InstanceStore.P(end));
+        insert.Parameters.Add(Texts(cells.Select(c => c.AgentId).Distinct()));
+        insert.Parameters.Add(Texts(cells.Select(c => c.Outcome).Distinct()));
+        insert.Parameters.Add(Longs(readWhole.Select(i => quotas[i])));
+        var taken = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var r = await insert.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            taken[StratumKey(r.IsDBNull(0) ? null : r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1))] = r.GetInt64(2);
+        return taken;
+    }
+
+    private static async Task<long> CountSamplesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid runId, long? known, CancellationToken ct)
+    {
+        if (known is { } n) return n;
+        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM audit_samples WHERE run_id = $1", conn, tx);
+        cmd.Parameters.Add(InstanceStore.P(runId));
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>
+    /// Deletes the workflow's decision tallies of buckets wholly before its last run's window end: no later window reads them
+    /// (windows start where the last one ended). <see cref="RunAsync"/> calls it after each run.
+    /// </summary>
+    public async Task<long> PruneTalliesAsync(string workflowId, CancellationToken ct = default)
+    {
+        await using var cmd = _db.CreateCommand($"""
+            DELETE FROM agent_decision_tallies
+             WHERE workflow_id = $1 AND bucket < (SELECT {DecisionTallies.BucketSql("max(window_end)")} FROM audit_runs WHERE workflow_id = $1)
+            """);
+        cmd.CommandTimeout = StatementTimeoutSeconds;
+        cmd.Parameters.Add(InstanceStore.P(workflowId));
+        return await cmd.ExecuteNonQueryAsync(ct);
     }
 
     private static string StratumKey(string? agent, string? outcome) => (agent ?? "") + "\u001f" + (outcome ?? "");
@@ -182,13 +309,15 @@ public sealed class AuditSampler
     /// The window's population: this workflow's decisions in [$2, $3) not yet reviewed. No anti-join against
     /// <c>audit_samples</c>: windows never overlap, and the primary key with <c>ON CONFLICT DO NOTHING</c> is what guarantees
     /// once-only (an anti-join inside the INSERT re-reads the table it is filling, row by row: quadratic at 100,000 samples).
+    /// (Only sampled decisions get an <c>audit_result</c>, and they lie in earlier windows: the strata tallies, which count
+    /// every decision, count exactly this population.)
     /// </summary>
-    private const string Population = """
+    internal const string Population = """
         d.workflow_id = $1 AND d.created_at >= $2 AND d.created_at < $3 AND d.audit_result IS NULL
         """;
 
     /// <summary>Sampling statements run in a background job: allowed far longer than an API request's.</summary>
-    private const int StatementTimeoutSeconds = 600;
+    internal const int StatementTimeoutSeconds = 600;
 
     /// <summary>Creates the review task of every sample of <paramref name="workflowId"/> that has none yet (up to <see cref="MaxTasksPerRun"/>).</summary>
     public async Task<int> CreateReviewTasksAsync(string workflowId, WorkflowDefinition definition, AuditProtocolSpec protocol, CancellationToken ct = default)

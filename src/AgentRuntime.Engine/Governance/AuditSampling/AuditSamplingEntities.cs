@@ -59,6 +59,43 @@ public sealed class AuditEscalationRecord
     public DateTimeOffset CreatedAt { get; set; }
 }
 
+/// <summary>
+/// How many agent decisions one workflow made per agent, outcome and ten minutes (<c>agent_decision_tallies</c>): the strata sizes
+/// of a sampling window without scanning the window. Maintained by a statement-level trigger on <c>agent_decisions</c>
+/// (one grouped upsert per INSERT statement, in the inserting transaction, so a tally commits with its decisions);
+/// <see cref="Shard"/> is the inserting backend's pid: concurrent transactions never update the same row, so eight workers
+/// deciding for one hot stratum do not queue on one row lock until each other's commit (nor deadlock). A window's stratum size is the sum over its
+/// buckets and shards. A DELETE of decisions subtracts, a TRUNCATE empties the tallies; agent, outcome, workflow and time of
+/// a decision are never updated. Rows older than a workflow's last sampling window are deleted by the sampler (never read again).
+/// </summary>
+public sealed class AgentDecisionTallyRecord
+{
+    public required string WorkflowId { get; set; }
+    /// <summary>The ten minutes (UTC, <c>date_bin('10 minutes', created_at, epoch)</c>) the decisions were stamped in.</summary>
+    public DateTimeOffset Bucket { get; set; }
+    public required string AgentId { get; set; }
+    public required string Outcome { get; set; }
+    /// <summary>The inserting backend's pid (<c>pg_backend_pid()</c>).</summary>
+    public int Shard { get; set; }
+    public long N { get; set; }
+}
+
+internal sealed class AgentDecisionTallyRecordConfiguration : IEntityTypeConfiguration<AgentDecisionTallyRecord>
+{
+    public void Configure(EntityTypeBuilder<AgentDecisionTallyRecord> b)
+    {
+        b.ToTable("agent_decision_tallies");
+        // Workflow and bucket lead: a window's counts are one range scan of the key.
+        b.HasKey(x => new { x.WorkflowId, x.Bucket, x.AgentId, x.Outcome, x.Shard });
+        b.Property(x => x.WorkflowId).HasColumnName("workflow_id").HasMaxLength(100);
+        b.Property(x => x.Bucket).HasColumnName("bucket");
+        b.Property(x => x.AgentId).HasColumnName("agent_id").HasMaxLength(100);
+        b.Property(x => x.Outcome).HasColumnName("outcome").HasMaxLength(30);
+        b.Property(x => x.Shard).HasColumnName("shard");
+        b.Property(x => x.N).HasColumnName("n");
+    }
+}
+
 internal sealed class AuditRunRecordConfiguration : IEntityTypeConfiguration<AuditRunRecord>
 {
     public void Configure(EntityTypeBuilder<AuditRunRecord> b)

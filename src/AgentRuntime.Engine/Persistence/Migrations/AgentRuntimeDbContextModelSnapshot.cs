@@ -405,8 +405,8 @@ namespace AgentRuntime.Engine.Persistence.Migrations
 
                     NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("WorkflowId", "SampleKey"), new[] { "CreatedAt", "AgentId", "Outcome", "AuditResult", "Id" });
 
-                    b.HasIndex("WorkflowId", "AgentId", "CreatedAt")
-                        .HasDatabaseName("ix_agent_decisions_workflow_agent_time");
+                    b.HasIndex("WorkflowId", "AgentId", "Outcome", "CreatedAt")
+                        .HasDatabaseName("ix_agent_decisions_workflow_agent_outcome_time");
 
                     b.ToTable("agent_decisions", (string)null);
                 });
@@ -625,6 +625,40 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                     b.HasKey("AgentId", "Version");
 
                     b.ToTable("agent_versions", (string)null);
+                });
+
+            modelBuilder.Entity("AgentRuntime.Engine.Governance.AuditSampling.AgentDecisionTallyRecord", b =>
+                {
+                    b.Property<string>("WorkflowId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("workflow_id");
+
+                    b.Property<DateTimeOffset>("Bucket")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("bucket");
+
+                    b.Property<string>("AgentId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("agent_id");
+
+                    b.Property<string>("Outcome")
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("outcome");
+
+                    b.Property<int>("Shard")
+                        .HasColumnType("integer")
+                        .HasColumnName("shard");
+
+                    b.Property<long>("N")
+                        .HasColumnType("bigint")
+                        .HasColumnName("n");
+
+                    b.HasKey("WorkflowId", "Bucket", "AgentId", "Outcome", "Shard");
+
+                    b.ToTable("agent_decision_tallies", (string)null);
                 });
 
             modelBuilder.Entity("AgentRuntime.Engine.Governance.AuditSampling.AuditEscalationRecord", b =>

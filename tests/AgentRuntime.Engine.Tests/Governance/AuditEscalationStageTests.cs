@@ -62,7 +62,7 @@ public sealed class AuditEscalationStageTests
         // Its record in draft: 2 of 5 failed (40% > 20%) → the protocol demotes it to shadow, once.
         host.Clock.Advance(TimeSpan.FromMinutes(1));
         await AuditSamplingTests.SeedAsync(host.ConnectionString, "agent-a", "done", 5, host.Clock.GetUtcNow());
-        host.Clock.Advance(TimeSpan.FromMinutes(10)); // past the settle delay: the new decisions are in the next window
+        host.Clock.Advance(TimeSpan.FromMinutes(30)); // past the settle delay and the tally bucket: the new decisions are in the next window
         await sampler.RunAsync("audited");
         var draftReviews = (await OpenReviewsAsync(host)).Where(t => t.Id != execReviews[5].Id).ToList();
         Assert.Equal(5, draftReviews.Count);

@@ -1,4 +1,5 @@
 import { useEffect, useId, useState } from 'react';
+import { parseEnumLines } from '../../model/designer/governance';
 import { parseInput } from '../../model/designer/inputs';
 import type { LocatedProblem } from '../../model/designer/problems';
 
@@ -196,5 +197,73 @@ export function RowButtons({ what, index, count, disabled, onMove, onRemove }: {
         Remove {what}
       </button>
     </div>
+  );
+}
+
+/**
+ * Adds a named row (an input field, a form field): a name box where Enter adds, and a button. `onAdd`
+ * returns why the name is refused (empty, taken, invalid); the name and the reason then stay for the user to fix.
+ */
+export function AddNamedRow({ what, onAdd }: { what: string; onAdd: (name: string) => string | undefined }) {
+  const [name, setName] = useState('');
+  const [error, setError] = useState<string>();
+  const add = () => {
+    const refused = onAdd(name);
+    setError(refused);
+    if (!refused) setName('');
+  };
+  return (
+    <>
+      <div className="map-add">
+        <label>
+          <span className="visually-hidden">New {what} name</span>
+          <input
+            value={name}
+            placeholder="field name"
+            aria-label={`New ${what} name`}
+            aria-invalid={error ? true : undefined}
+            onChange={(e) => {
+              setName(e.target.value);
+              setError(undefined);
+            }}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                add();
+              }
+            }}
+          />
+        </label>
+        <button type="button" className="button" onClick={add}>
+          Add {what}
+        </button>
+      </div>
+      {error ? (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+/** Allowed values, one per line; the text is kept while typing (a trailing newline is not yet a value). */
+export function AllowedValuesInput({ value, help, disabled, problems, onChange }: { value: string[] | undefined; help: string; disabled: boolean; problems: LocatedProblem[]; onChange: (v: string[] | undefined) => void }) {
+  const formatted = (value ?? []).join('\n');
+  const [text, setText] = useState(formatted);
+  const shown = (parseEnumLines(text) ?? []).join('\n') === formatted ? text : formatted;
+  return (
+    <TextInput
+      label="Allowed values (one per line)"
+      multiline
+      value={shown}
+      disabled={disabled}
+      help={help}
+      problems={problems}
+      onChange={(t) => {
+        setText(t);
+        onChange(parseEnumLines(t));
+      }}
+    />
   );
 }

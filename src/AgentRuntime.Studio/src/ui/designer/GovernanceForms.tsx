@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import {
   addCriterion,
   addInputField,
@@ -11,7 +10,6 @@ import {
   inputFieldRows,
   moveCriterion,
   moveInputField,
-  parseEnumLines,
   PROBE_KINDS,
   probeFields,
   problemsAt,
@@ -32,7 +30,7 @@ import {
 } from '../../model/designer/governance';
 import type { LocatedProblem } from '../../model/designer/problems';
 import type { AuditProtocolSpec, DataSourceSpec, WorkflowDefinition } from '../../model/types';
-import { CheckboxInput, FieldProblems, NameInput, NumberInput, RowButtons, SelectInput, TextInput } from './GovernanceFields';
+import { AddNamedRow, AllowedValuesInput, CheckboxInput, FieldProblems, NameInput, NumberInput, RowButtons, SelectInput, TextInput } from './GovernanceFields';
 
 /**
  * One data source: id, description, freshness and its readiness probe, with a kind select (none, sql, http, file) and
@@ -190,16 +188,6 @@ const ACTION_TEXT: Record<(typeof ESCALATION_ACTIONS)[number], string> = {
  */
 export function InputFieldsForm({ definition, problems, disabled, onChange }: { definition: WorkflowDefinition; problems: LocatedProblem[]; disabled: boolean; onChange: (next: WorkflowDefinition) => void }) {
   const rows = inputFieldRows(definition);
-  const [newName, setNewName] = useState('');
-  const [addError, setAddError] = useState<string>();
-  const add = () => {
-    const r = addInputField(definition, newName);
-    setAddError(r.error);
-    if (!r.error) {
-      onChange(r.definition);
-      setNewName('');
-    }
-  };
   return (
     <fieldset className="field-group input-fields">
       <legend>Input fields</legend>
@@ -232,7 +220,7 @@ export function InputFieldsForm({ definition, problems, disabled, onChange }: { 
                     <NumberInput label="Maximum" value={spec.maximum} disabled={disabled} problems={at('.maximum')} onChange={(v) => update({ maximum: v })} />
                   </>
                 ) : null}
-                {c.enum ? <EnumInput value={spec.enum ?? undefined} disabled={disabled} problems={at('.enum')} onChange={(v) => update({ enum: v })} /> : null}
+                {c.enum ? <AllowedValuesInput value={spec.enum ?? undefined} help="Empty: any text." disabled={disabled} problems={at('.enum')} onChange={(v) => update({ enum: v })} /> : null}
                 {!disabled ? (
                   <RowButtons what={`input field ${name}`} index={i} count={rows.length} disabled={disabled} onMove={(delta) => onChange(moveInputField(definition, name, delta))} onRemove={() => onChange(removeInputField(definition, name))} />
                 ) : null}
@@ -242,57 +230,16 @@ export function InputFieldsForm({ definition, problems, disabled, onChange }: { 
         })}
       </ol>
       {!disabled ? (
-        <div className="map-add">
-          <label>
-            <span className="visually-hidden">New input field name</span>
-            <input
-              value={newName}
-              placeholder="field name"
-              aria-label="New input field name"
-              aria-invalid={addError ? true : undefined}
-              onChange={(e) => {
-                setNewName(e.target.value);
-                setAddError(undefined);
-              }}
-              onKeyDown={(e) => {
-                if (e.key === 'Enter') {
-                  e.preventDefault();
-                  add();
-                }
-              }}
-            />
-          </label>
-          <button type="button" className="button" onClick={add}>
-            Add input field
-          </button>
-        </div>
-      ) : null}
-      {addError ? (
-        <p className="field-error" role="alert">
-          {addError}
-        </p>
+        <AddNamedRow
+          what="input field"
+          onAdd={(name) => {
+            const r = addInputField(definition, name);
+            if (!r.error) onChange(r.definition);
+            return r.error;
+          }}
+        />
       ) : null}
     </fieldset>
   );
 }
 
-/** Allowed values, one per line; the text is kept while typing (a trailing newline is not yet a value). */
-function EnumInput({ value, disabled, problems, onChange }: { value: string[] | undefined; disabled: boolean; problems: LocatedProblem[]; onChange: (v: string[] | undefined) => void }) {
-  const formatted = (value ?? []).join('\n');
-  const [text, setText] = useState(formatted);
-  const shown = (parseEnumLines(text) ?? []).join('\n') === formatted ? text : formatted;
-  return (
-    <TextInput
-      label="Allowed values (one per line)"
-      multiline
-      value={shown}
-      disabled={disabled}
-      help="Empty: any text."
-      problems={problems}
-      onChange={(t) => {
-        setText(t);
-        onChange(parseEnumLines(t));
-      }}
-    />
-  );
-}

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { parseEnumLines, problemsAt } from '../../model/designer/governance';
+import { problemsAt } from '../../model/designer/governance';
 import {
   addFormField,
   compensationOf,
@@ -17,7 +17,7 @@ import {
 } from '../../model/designer/objectInputs';
 import type { LocatedProblem } from '../../model/designer/problems';
 import { ExpressionField, type ExpressionContext } from './ExpressionField';
-import { CheckboxInput, FieldProblems, NameInput, NumberInput, RowButtons, SelectInput, TextInput } from './GovernanceFields';
+import { AddNamedRow, AllowedValuesInput, CheckboxInput, FieldProblems, NameInput, NumberInput, RowButtons, SelectInput, TextInput } from './GovernanceFields';
 import { TypedField } from './TypedField';
 
 /** Problems about `path` or anything under it (`path.x`, `path[0]`): for a group of fields. */
@@ -73,16 +73,6 @@ export function ApprovalFormField({
     target?.focus();
     setMoved(undefined);
   }, [moved]);
-  const [newName, setNewName] = useState('');
-  const [addError, setAddError] = useState<string>();
-  const add = () => {
-    const r = addFormField(value, newName);
-    setAddError(r.error);
-    if (!r.error) {
-      onChange(r.form);
-      setNewName('');
-    }
-  };
   const fieldPaths = rows.map(({ name }) => fieldPath(path, name));
   const loose = problems.filter((p) => !fieldPaths.some((f) => p.path === f || (p.path ?? '').startsWith(f + '.') || (p.path ?? '').startsWith(f + '[')));
   return (
@@ -129,7 +119,7 @@ export function ApprovalFormField({
                     <NumberInput label="Maximum" value={typeof spec.maximum === 'number' ? spec.maximum : undefined} disabled={disabled} problems={at('maximum')} onChange={(v) => update({ maximum: v })} />
                   </>
                 ) : null}
-                {c.enum ? <EnumLines value={Array.isArray(spec.enum) ? spec.enum.map(String) : undefined} disabled={disabled} problems={at('enum')} onChange={(v) => update({ enum: v })} /> : null}
+                {c.enum ? <AllowedValuesInput help="The approver picks one of these. Empty: any text." value={Array.isArray(spec.enum) ? spec.enum.map(String) : undefined} disabled={disabled} problems={at('enum')} onChange={(v) => update({ enum: v })} /> : null}
                 {others.length > 0 ? <p className="field-help">Also kept as written: {others.join(', ')}.</p> : null}
                 {!disabled ? (
                   <RowButtons what={`form field ${name}`} index={i} count={rows.length} disabled={disabled} onMove={(delta) => {
@@ -143,35 +133,14 @@ export function ApprovalFormField({
         })}
       </ol>
       {!disabled ? (
-        <div className="map-add">
-          <label>
-            <span className="visually-hidden">New form field name</span>
-            <input
-              value={newName}
-              placeholder="field name"
-              aria-label="New form field name"
-              aria-invalid={addError ? true : undefined}
-              onChange={(e) => {
-                setNewName(e.target.value);
-                setAddError(undefined);
-              }}
-              onKeyDown={(e) => {
-                if (e.key === 'Enter') {
-                  e.preventDefault();
-                  add();
-                }
-              }}
-            />
-          </label>
-          <button type="button" className="button" onClick={add}>
-            Add form field
-          </button>
-        </div>
-      ) : null}
-      {addError ? (
-        <p className="field-error" role="alert">
-          {addError}
-        </p>
+        <AddNamedRow
+          what="form field"
+          onAdd={(name) => {
+            const r = addFormField(value, name);
+            if (!r.error) onChange(r.form);
+            return r.error;
+          }}
+        />
       ) : null}
     </fieldset>
   );
@@ -181,26 +150,6 @@ function fieldPath(parent: string, name: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? `${parent}.${name}` : `${parent}['${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}']`;
 }
 
-/** Allowed values, one per line; the text is kept while typing (a trailing newline is not yet a value). */
-function EnumLines({ value, disabled, problems, onChange }: { value: string[] | undefined; disabled: boolean; problems: LocatedProblem[]; onChange: (v: string[] | undefined) => void }) {
-  const formatted = (value ?? []).join('\n');
-  const [text, setText] = useState(formatted);
-  const shown = (parseEnumLines(text) ?? []).join('\n') === formatted ? text : formatted;
-  return (
-    <TextInput
-      label="Allowed values (one per line)"
-      multiline
-      value={shown}
-      disabled={disabled}
-      help="The approver picks one of these. Empty: any text."
-      problems={problems}
-      onChange={(t) => {
-        setText(t);
-        onChange(parseEnumLines(t));
-      }}
-    />
-  );
-}
 
 /** A labelled text input offering suggestions (a datalist) while accepting any text. */
 function SuggestInput({ label, value, suggestions, help, required, disabled, problems, onChange }: { label: string; value: string; suggestions: readonly string[]; help?: string; required?: boolean; disabled: boolean; problems: LocatedProblem[]; onChange: (v: string) => void }) {

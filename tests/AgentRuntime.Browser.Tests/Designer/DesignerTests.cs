@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using AgentRuntime.Browser.Tests.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
+using static AgentRuntime.Browser.Tests.Designer.DesignerPageParts;
 
 namespace AgentRuntime.Browser.Tests.Designer;
 
@@ -17,10 +18,6 @@ namespace AgentRuntime.Browser.Tests.Designer;
 [Collection(StudioCollection.Name)]
 public sealed class DesignerTests(StudioFixture studio, ITestOutputHelper output)
 {
-    private static string UniqueId(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
-
-    private static ILocator Node(IPage page, string id) => page.Locator($".react-flow__node[data-id='{id}']");
-
     private static async Task DragFromPaletteAsync(IPage page, string displayName, float x, float y)
     {
         var item = page.GetByRole(AriaRole.Button, new() { Name = $"Add {displayName} to canvas" });
@@ -35,24 +32,13 @@ public sealed class DesignerTests(StudioFixture studio, ITestOutputHelper output
         await handle.DragToAsync(into);
     }
 
-    /// <summary>Writes 4xx answers to the test output: a refused request explains a failing step better than a timeout.</summary>
-    private void LogClientErrors(IPage page) =>
-        page.Response += (_, r) =>
-        {
-            if (r.Status is >= 400 and < 500)
-            {
-                try { output.WriteLine($"HTTP {r.Status}: {r.Request.Method} {r.Url}"); }
-                catch (InvalidOperationException) { } // the test has finished
-            }
-        };
-
     [Fact]
     public async Task A_designer_builds_a_workflow_by_drag_and_drop_fixes_the_reported_problem_publishes_and_the_server_runs_it()
     {
         var id = UniqueId("greeting");
         await using var s = await studio.OpenAsync("dana", "#/workflows", output);
         var page = s.Page;
-        LogClientErrors(page);
+        LogClientErrors(page, output);
 
         // From the list: "New workflow" opens an empty canvas.
         await page.Locator(".page-heading").GetByRole(AriaRole.Link, new() { Name = "New workflow" }).ClickAsync();
@@ -138,7 +124,7 @@ public sealed class DesignerTests(StudioFixture studio, ITestOutputHelper output
         var id = UniqueId("drafts");
         await using var s = await studio.OpenAsync("dana", "#/designer/new", output);
         var page = s.Page;
-        LogClientErrors(page);
+        LogClientErrors(page, output);
         await page.GetByLabel("Workflow id").FillAsync(id);
         await page.GetByLabel("Workflow name").FillAsync("Drafts and versions");
 
@@ -235,7 +221,7 @@ public sealed class DesignerTests(StudioFixture studio, ITestOutputHelper output
         var file = Path.Combine(AgentRuntime.Testing.RepoPaths.Workflows, "customer-refund.yaml");
         await using var s = await studio.OpenAsync("dana", "#/designer/new", output);
         var page = s.Page;
-        LogClientErrors(page);
+        LogClientErrors(page, output);
         await page.GetByLabel("Import a YAML or JSON definition").SetInputFilesAsync(file);
         await Expect(Node(page, "propose")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("designer-status")).ToContainTextAsync("Imported customer-refund.yaml");

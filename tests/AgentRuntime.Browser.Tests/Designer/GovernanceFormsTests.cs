@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using AgentRuntime.Browser.Tests.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
+using static AgentRuntime.Browser.Tests.Designer.DesignerPageParts;
 
 namespace AgentRuntime.Browser.Tests.Designer;
 
@@ -17,26 +18,12 @@ namespace AgentRuntime.Browser.Tests.Designer;
 [Collection(StudioCollection.Name)]
 public sealed class GovernanceFormsTests(StudioFixture studio, ITestOutputHelper output)
 {
-    private static string UniqueId(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
-
-    private static ILocator Group(IPage page, string name) => page.GetByRole(AriaRole.Group, new() { Name = name, Exact = true });
-
     private static async Task OpenSectionAsync(IPage page, string key)
     {
         var section = page.Locator($"#designer-section-{key}");
         if (await section.GetAttributeAsync("open") is null) await section.Locator("> summary").ClickAsync();
         await Expect(section).ToHaveAttributeAsync("open", "");
     }
-
-    private void LogClientErrors(IPage page) =>
-        page.Response += (_, r) =>
-        {
-            if (r.Status is >= 400 and < 500)
-            {
-                try { output.WriteLine($"HTTP {r.Status}: {r.Request.Method} {r.Url}"); }
-                catch (InvalidOperationException) { } // the test has finished
-            }
-        };
 
     [Fact]
     public async Task A_designer_fills_a_sql_probe_two_criteria_an_escalation_and_an_input_field_and_the_server_stores_them()
@@ -50,7 +37,7 @@ public sealed class GovernanceFormsTests(StudioFixture studio, ITestOutputHelper
 
         await using var s = await studio.OpenAsync("dana", $"#/designer/w/{id}", output);
         var page = s.Page;
-        LogClientErrors(page);
+        LogClientErrors(page, output);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Design: Governed" })).ToBeVisibleAsync();
 
         // Data source with a sql probe: choosing the kind shows that kind's fields, and the server's "needs a connection"
@@ -199,7 +186,7 @@ public sealed class GovernanceFormsTests(StudioFixture studio, ITestOutputHelper
         // The earlier form of designer link (`#/designer/<id>`, before `#/designer/w/<id>`) still opens the workflow.
         await using var s = await studio.OpenAsync("dana", "#/designer/customer-refund", output);
         var page = s.Page;
-        LogClientErrors(page);
+        LogClientErrors(page, output);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Design: Customer refund" })).ToBeVisibleAsync();
 
         // The file's governance shows in the forms.
@@ -242,7 +229,7 @@ public sealed class GovernanceFormsTests(StudioFixture studio, ITestOutputHelper
         var latest = (int)(await api.GetFromJsonAsync<JsonNode>($"/api/v1/workflows/{id}"))!["latestVersion"]!;
         await using var s = await studio.OpenAsync("dana", $"#/designer/w/{id}", output);
         var page = s.Page;
-        LogClientErrors(page);
+        LogClientErrors(page, output);
         await Expect(page.Locator(".react-flow__node").First).ToBeVisibleAsync();
         await OpenSectionAsync(page, "dataSources");
         await s.ScreenshotAsync("opened");

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using AgentRuntime.Browser.Tests.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
+using static AgentRuntime.Browser.Tests.Designer.DesignerPageParts;
 
 namespace AgentRuntime.Browser.Tests.Designer;
 
@@ -16,22 +17,6 @@ namespace AgentRuntime.Browser.Tests.Designer;
 [Collection(StudioCollection.Name)]
 public sealed class NodeFormsTests(StudioFixture studio, ITestOutputHelper output)
 {
-    private static string UniqueId(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
-
-    private static ILocator Node(IPage page, string id) => page.Locator($".react-flow__node[data-id='{id}']");
-
-    private static ILocator Group(IPage page, string name) => page.GetByRole(AriaRole.Group, new() { Name = name, Exact = true });
-
-    private void LogClientErrors(IPage page) =>
-        page.Response += (_, r) =>
-        {
-            if (r.Status is >= 400 and < 500)
-            {
-                try { output.WriteLine($"HTTP {r.Status}: {r.Request.Method} {r.Url}"); }
-                catch (InvalidOperationException) { } // the test has finished
-            }
-        };
-
     [Fact]
     public async Task A_designer_fills_an_approval_form_and_a_compensation_renames_the_approval_and_the_server_stores_it_all()
     {
@@ -91,7 +76,7 @@ public sealed class NodeFormsTests(StudioFixture studio, ITestOutputHelper outpu
 
         await using var s = await studio.OpenAsync("dana", $"#/designer/w/{id}", output);
         var page = s.Page;
-        LogClientErrors(page);
+        LogClientErrors(page, output);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Design: Node forms" })).ToBeVisibleAsync();
 
         // The approval's form: rows, not JSON. The first field is added from the keyboard (Enter in the name box).
@@ -238,7 +223,7 @@ public sealed class NodeFormsTests(StudioFixture studio, ITestOutputHelper outpu
         using var api = studio.Api("dana");
         await using var s = await studio.OpenAsync("dana", "#/designer/w/customer-refund", output);
         var page = s.Page;
-        LogClientErrors(page);
+        LogClientErrors(page, output);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Design: Customer refund" })).ToBeVisibleAsync();
         await Node(page, "approve").ClickAsync();
         var amount = Group(page, "Form field amount");

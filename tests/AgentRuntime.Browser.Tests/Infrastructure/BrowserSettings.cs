@@ -17,6 +17,6 @@ public static class BrowserSettings
         "--disable-component-update", "--disable-sync", "--no-first-run",
     ];
 
-    /// <summary>Every locator wait and navigation: generous, because the CI machine has two busy cores.</summary>
+    /// <summary>Every locator wait, navigation and Expect assertion: generous, because the CI machine has two busy cores.</summary>
     public const float DefaultTimeoutMs = 20_000;
 }

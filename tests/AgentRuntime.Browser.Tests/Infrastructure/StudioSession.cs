@@ -44,6 +44,9 @@ public sealed class StudioSession : IAsyncDisposable
         });
         context.SetDefaultTimeout(BrowserSettings.DefaultTimeoutMs);
         context.SetDefaultNavigationTimeout(BrowserSettings.DefaultTimeoutMs);
+        // Expect(...) waits are process-wide and default to 5 s: too short on two busy cores (an ops list that refreshes
+        // after a bulk cancel once took longer). Every test's assertions get the same generous limit as its locators.
+        Microsoft.Playwright.Assertions.SetDefaultExpectTimeout(BrowserSettings.DefaultTimeoutMs);
         if (user is not null)
         {
             // The Studio's own storage format (src/model/session.ts): sign-in survives reloads the same way.

@@ -124,7 +124,10 @@ public sealed class GovernanceJobRunner
                     ["reason"] = e.Flowing ? null : $"no signals from {workflowId} in the last {_options.TelemetryWindow}",
                 };
                 await ReadinessEvidence.WriteAsync(_db, workflowId, "telemetry", null, e.Flowing, detail, now, null, ct);
-                return new JsonObject { ["flowing"] = e.Flowing, ["evidence"] = detail.DeepClone() };
+                // Housekeeping that every published workflow's periodic job can carry: decision tallies of a workflow never
+                // sampled are folded into days (a sampled one prunes its own after each run).
+                var folded = await DecisionTallies.CompactUnsampledAsync(_db, workflowId, now, ct);
+                return new JsonObject { ["flowing"] = e.Flowing, ["evidence"] = detail.DeepClone(), ["talliesFolded"] = folded };
             }
             default:
                 throw new ArgumentException($"Unknown governance job kind '{kind}'.", nameof(kind));

@@ -160,4 +160,34 @@ internal static class DecisionTallies
         }
         return best;
     }
+    /// <summary>The shard of rows folded into a day by <see cref="CompactUnsampledAsync"/> (backend pids are positive; the migration's backfill used 0).</summary>
+    public const int CompactedShard = -1;
+
+    /// <summary>
+    /// Folds the ten-minute tallies of a workflow that has never been sampled into one row per UTC day, agent and outcome, for
+    /// whole days before the day of <paramref name="now"/> minus one day. Without it a workflow with no audit protocol
+    /// would keep a row per ten minutes × agent × outcome × inserting backend for ever. Counting stays exact: a workflow's first
+    /// window starts at the beginning of time and so holds every folded day whole; once it has a run, nothing of it is folded
+    /// (each run prunes what lies before its window end instead). Called by the per-workflow telemetry job. Returns the rows folded.
+    /// </summary>
+    public static async Task<long> CompactUnsampledAsync(NpgsqlDataSource db, string workflowId, DateTimeOffset now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        await using var cmd = db.CreateCommand("""
+            WITH folded AS (
+              DELETE FROM agent_decision_tallies t
+               WHERE t.workflow_id = $1 AND t.bucket < date_bin('1 day', $2, timestamptz '1970-01-01 00:00:00+00') AND t.shard <> $3
+                 AND NOT EXISTS (SELECT 1 FROM audit_runs r WHERE r.workflow_id = $1)
+              RETURNING t.bucket, t.agent_id, t.outcome, t.n),
+            days AS (
+              INSERT INTO agent_decision_tallies AS t (workflow_id, bucket, agent_id, outcome, shard, n)
+              SELECT $1, date_bin('1 day', bucket, timestamptz '1970-01-01 00:00:00+00'), agent_id, outcome, $3, sum(n) FROM folded GROUP BY 2, 3, 4
+              ON CONFLICT (workflow_id, bucket, agent_id, outcome, shard) DO UPDATE SET n = t.n + excluded.n)
+            SELECT count(*) FROM folded
+            """);
+        cmd.Parameters.Add(InstanceStore.P(workflowId));
+        cmd.Parameters.Add(InstanceStore.P(now - TimeSpan.FromDays(1)));
+        cmd.Parameters.Add(InstanceStore.P(CompactedShard));
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
 }

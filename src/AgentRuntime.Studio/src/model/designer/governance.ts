@@ -44,7 +44,8 @@ function withKey<T extends object>(o: T | null | undefined, key: string, value: 
   return compact({ ...(o ?? {}), [key]: value } as T);
 }
 
-function move<T>(list: readonly T[], i: number, delta: number): T[] {
+/** The list with item i swapped with its neighbour delta away (unchanged when that is out of range). */
+export function move<T>(list: readonly T[], i: number, delta: number): T[] {
   const j = i + delta;
   if (i < 0 || i >= list.length || j < 0 || j >= list.length) return [...list];
   const next = [...list];

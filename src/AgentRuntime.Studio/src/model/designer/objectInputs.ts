@@ -5,18 +5,11 @@
 // (label, description, enum). Pure functions from one value to the next; an emptied value is `undefined`, so the
 // input disappears from the file instead of being written as `{}`.
 import type { WorkflowDefinition } from '../types';
-import { FIELD_TYPES } from './governance';
+import type { FormFieldSpec as TaskFormFieldSpec } from '../inbox';
+import { FIELD_TYPES, move } from './governance';
 
-export type FormFieldSpec = {
-  type?: string;
-  required?: boolean;
-  label?: string;
-  description?: string;
-  minimum?: number;
-  maximum?: number;
-  enum?: string[];
-  [other: string]: unknown;
-};
+/** A form field as the inbox renders it, plus any key the designer keeps as written. */
+export type FormFieldSpec = TaskFormFieldSpec & { [other: string]: unknown };
 export type FormValue = Record<string, FormFieldSpec>;
 
 /** The keys a form field row edits, in the order they are written for a new field. Other keys are kept as written. */
@@ -47,14 +40,6 @@ export function withOrderedKey<T extends Record<string, unknown>>(obj: T, key: s
   const at = rank < 0 ? entries.length : entries.findIndex(([k]) => order.indexOf(k) > rank);
   entries.splice(at < 0 ? entries.length : at, 0, [key, value]);
   return Object.fromEntries(entries) as T;
-}
-
-function move<T>(list: readonly T[], i: number, delta: number): T[] {
-  const j = i + delta;
-  if (i < 0 || i >= list.length || j < 0 || j >= list.length) return [...list];
-  const next = [...list];
-  [next[i], next[j]] = [next[j]!, next[i]!];
-  return next;
 }
 
 // --- approval form --------------------------------------------------------------------------------------------------

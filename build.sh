@@ -82,7 +82,10 @@ cmd_test() {
   "${as[@]}" "$(pg_bin)/initdb" -D "$pgdir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   "${as[@]}" "$(pg_bin)/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w start \
      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$pgdir -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
-  trap '"${as[@]}" "$(pg_bin)/pg_ctl" -D "'"$pgdir"'/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "'"$pgdir"'"' EXIT
+  # The stop command is spelled out now: at exit this function's locals (the runuser prefix) are gone, and pg_ctl refuses
+  # to run as root, which left the server running once its folder was deleted.
+  local stop; stop="$(printf '%q ' "${as[@]}" "$(pg_bin)/pg_ctl" -D "$pgdir/data" -m immediate stop)"
+  trap "$stop >/dev/null 2>&1 || true; rm -rf $(printf '%q' "$pgdir")" EXIT
   export AGENTRUNTIME_TEST_PG="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
 
   local results="$ROOT/artifacts/test-results"

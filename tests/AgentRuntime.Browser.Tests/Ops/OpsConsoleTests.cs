@@ -205,6 +205,8 @@ public sealed class OpsConsoleTests(StudioFixture studio, ITestOutputHelper outp
         await Expect(progress.Locator("progress")).ToHaveAttributeAsync("value", "100");
         await s.ScreenshotAsync("selected-cancel-100-percent");
         foreach (var id in ids.Take(2)) await _api.WaitForAsync(id, i => OpsApi.Status(i, "cancelled"), "cancelled");
+        // The list follows the engine applying the cancel: the two leave the "waiting" filter without a manual refresh.
+        foreach (var id in ids.Take(2)) await Expect(s.Page.Locator($"tr[data-instance='{id}']")).ToHaveCountAsync(0);
         await progress.GetByRole(AriaRole.Button, new() { Name = "Dismiss" }).ClickAsync();
 
         // 2. Everything still matching the filter (workflow campaign-brief, status waiting), by the server's bulk operation.

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   actionAvailability,
+  awaitingEffect,
   bulkDone,
   bulkFilter,
   bulkPercent,
   executedPath,
   instanceQuery,
   reasonProblem,
+  rowsBefore,
   runOnSelection,
   shortId,
   type SelectionProgress,
@@ -112,5 +114,34 @@ describe('shortId', () => {
     expect(shortId('01a1fd3b-dd30-7ef5-8c43-0cddf4f2c133')).toBe('…f4f2c133');
     expect(shortId('01a1fd3b-dd31-7aa5-8c43-0cdd11112222')).not.toBe(shortId('01a1fd3b-dd30-7ef5-8c43-0cddf4f2c133'));
     expect(shortId('abc')).toBe('abc');
+  });
+});
+
+describe('awaitingEffect', () => {
+  // Why: "done" on a bulk operation means the server accepted it; the engine applies it at each instance's next
+  // slice. Showing the list at "done" showed just-cancelled instances as still waiting.
+  const row = (id: string, status: string, updatedAt = 't0') => ({ id, status, updatedAt });
+
+  it('waits for cancelled rows until they show an end, and counts a row gone from the filter as settled', () => {
+    const before = rowsBefore([row('a', 'waiting'), row('b', 'waiting'), row('c', 'waiting')]);
+    expect(awaitingEffect('cancel', before, [row('a', 'waiting'), row('b', 'cancelled', 't1'), row('c', 'waiting')])).toEqual(['a', 'c']);
+    expect(awaitingEffect('cancel', before, [row('c', 'completed', 't1')])).toEqual([]);
+  });
+
+  it('only watches the rows the operation was applied to, and not those whose request failed', () => {
+    const listed = [row('a', 'waiting'), row('b', 'waiting'), row('c', 'running')];
+    const before = rowsBefore(listed, new Set(['a', 'b']));
+    expect(awaitingEffect('pause', before, listed)).toEqual(['a', 'b']);
+    expect(awaitingEffect('pause', before, listed, new Set(['b']))).toEqual(['a']);
+    expect(awaitingEffect('pause', before, [row('a', 'paused', 't1'), row('b', 'waiting'), row('c', 'running')], new Set(['b']))).toEqual([]);
+  });
+
+  it('sees a resume once the row is no longer paused, and a retry or compensation once the row changed', () => {
+    const before = rowsBefore([row('a', 'paused'), row('b', 'failed')]);
+    expect(awaitingEffect('resume', before, [row('a', 'paused')])).toEqual(['a']);
+    expect(awaitingEffect('resume', before, [row('a', 'waiting', 't1')])).toEqual([]);
+    expect(awaitingEffect('retry', before, [row('b', 'failed')])).toEqual(['b']);
+    expect(awaitingEffect('retry', before, [row('b', 'running', 't1')])).toEqual([]);
+    expect(awaitingEffect('compensate', before, [row('b', 'failed', 't2')])).toEqual([]);
   });
 });

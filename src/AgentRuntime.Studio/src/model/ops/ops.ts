@@ -177,6 +177,48 @@ export function bulkDone(op: Pick<BulkOperationView, 'status' | 'pending' | 'tot
   return op.status === 'completed' || op.status === 'failed' || (op.total > 0 && op.pending === 0);
 }
 
+/**
+ * The rows an operation was applied to, as they were when the operator confirmed it (id → updatedAt). An operation
+ * is "done" once the server has accepted it for every instance; the engine applies pause and cancel at the
+ * instance's next slice, a moment later, so the list is re-read until these rows show the effect.
+ */
+export type RowsBefore = ReadonlyMap<string, string>;
+
+export function rowsBefore(items: Pick<InstanceSummary, 'id' | 'updatedAt'>[], only?: ReadonlySet<string>): RowsBefore {
+  return new Map(items.filter((i) => !only || only.has(i.id)).map((i) => [i.id, i.updatedAt]));
+}
+
+/** Whether a listed instance already shows what `action` does to it (the status it leads to, or any change of the row). */
+function showsEffect(action: InstanceAction, row: Pick<InstanceSummary, 'status' | 'updatedAt'>, updatedBefore: string): boolean {
+  const ended = row.status === 'completed' || row.status === 'failed' || row.status === 'cancelled';
+  switch (action) {
+    case 'cancel':
+      return ended;
+    case 'pause':
+      return ended || row.status === 'paused';
+    case 'resume':
+      return row.status !== 'paused';
+    default:
+      // Retry and compensate lead to several statuses; any write to the row means the engine has taken them up.
+      return row.updatedAt !== updatedBefore;
+  }
+}
+
+/**
+ * Ids of instances still listed that do not yet show the operation's effect, leaving out those whose request failed
+ * (nothing will change for them). Empty means the list is up to date; a row that left the filter counts as settled.
+ */
+export function awaitingEffect(
+  action: InstanceAction,
+  before: RowsBefore,
+  listed: Pick<InstanceSummary, 'id' | 'status' | 'updatedAt'>[],
+  failed: ReadonlySet<string> = new Set(),
+): string[] {
+  return listed
+    .filter((row) => before.has(row.id) && !failed.has(row.id) && !showsEffect(action, row, before.get(row.id)!))
+    .map((row) => row.id);
+}
+
 /** Progress of a client-side run over selected instances. */
 export interface SelectionProgress {
   total: number;

@@ -7,16 +7,19 @@ import {
   ACTION_CONSEQUENCES,
   ACTION_LABELS,
   INSTANCE_ACTIONS,
+  awaitingEffect,
   INSTANCE_STATUSES,
   bulkDone,
   bulkFilter,
   bulkPercent,
+  rowsBefore,
   runOnSelection,
   shortId,
   statusTone,
   type BulkOperationView,
   type InstanceAction,
   type InstanceFilter,
+  type RowsBefore,
   type SelectionProgress,
   type WorkflowHold,
 } from '../../model/ops/ops';
@@ -150,6 +153,17 @@ function WorkflowControls({ workflows, holds, onChanged }: { workflows: Workflow
   );
 }
 
+/** An operation the server has accepted for every instance, whose effect the list does not show yet. */
+interface Settling {
+  action: InstanceAction;
+  before: RowsBefore;
+  failed: ReadonlySet<string>;
+  deadline: number;
+}
+
+/** How long the console waits for the engine to apply an accepted operation before showing the list as it is. */
+const SETTLE_LIMIT_MS = 20_000;
+
 type BulkState =
   | { kind: 'server'; operation: InstanceAction; view?: BulkOperationView; error?: unknown; id: string }
   | { kind: 'selection'; operation: InstanceAction; progress: SelectionProgress };
@@ -165,7 +179,13 @@ function InstancesPanel({ workflows }: { workflows: WorkflowSummary[] }) {
   const [scope, setScope] = useState<'selected' | 'matching'>('selected');
   const [dialogOpen, setDialogOpen] = useState(false);
   const [bulk, setBulk] = useState<BulkState>();
+  const applied = useRef<{ action: InstanceAction; before: RowsBefore }>(undefined);
+  const [settling, setSettling] = useState<Settling>();
   const formId = useId();
+  const settle = (failed: ReadonlySet<string>) => {
+    if (applied.current) setSettling({ ...applied.current, failed, deadline: Date.now() + SETTLE_LIMIT_MS });
+    else setRefresh((r) => r + 1);
+  };
 
   const items = instances.state === 'ready' ? instances.data.items : [];
   const serverFilter = bulkFilter(filter);
@@ -183,7 +203,7 @@ function InstancesPanel({ workflows }: { workflows: WorkflowSummary[] }) {
         const view = await opsApi.getBulk(bulkId, { signal: controller.signal });
         setBulk((b) => (b?.kind === 'server' && b.id === bulkId ? { ...b, view } : b));
         if (bulkDone(view)) {
-          setRefresh((r) => r + 1);
+          settle(new Set());
           return;
         }
       } catch (e) {
@@ -197,7 +217,37 @@ function InstancesPanel({ workflows }: { workflows: WorkflowSummary[] }) {
       controller.abort();
       window.clearTimeout(timer);
     };
+    // `settle` only reads a ref and state setters.
   }, [bulkId]);
+
+  // "Done" means the server accepted the operation for every instance; the engine applies a pause or cancel at the
+  // instance's next slice, a moment later. Re-reads the list quietly until the affected rows show the effect (or the
+  // limit passes), then shows the new list, so the operator does not see the instances they just cancelled as waiting.
+  useEffect(() => {
+    if (!settling) return;
+    const controller = new AbortController();
+    let timer: number | undefined;
+    const finish = () => {
+      setSettling(undefined);
+      setRefresh((r) => r + 1);
+    };
+    const check = async () => {
+      try {
+        const page = await opsApi.listInstances(filter, { signal: controller.signal });
+        if (awaitingEffect(settling.action, settling.before, page.items, settling.failed).length === 0) return finish();
+      } catch {
+        if (controller.signal.aborted) return;
+        // A failed re-read is tried again until the limit; the list's own error view shows a lasting failure.
+      }
+      if (Date.now() > settling.deadline) return finish();
+      timer = window.setTimeout(check, 700);
+    };
+    void check();
+    return () => {
+      controller.abort();
+      window.clearTimeout(timer);
+    };
+  }, [settling, filter]);
 
   const setFilterValue = (key: keyof InstanceFilter, value: string) => {
     setFilter((f) => ({ ...f, [key]: value || undefined }));
@@ -278,6 +328,11 @@ function InstancesPanel({ workflows }: { workflows: WorkflowSummary[] }) {
       </fieldset>
 
       {bulk ? <BulkProgress bulk={bulk} onDismiss={() => setBulk(undefined)} /> : null}
+      {settling ? (
+        <p className="hint" role="status">
+          Waiting for the engine to apply it; the list updates when the instances show it.
+        </p>
+      ) : null}
 
       {instances.state === 'loading' ? (
         <Loading what="instances" />
@@ -346,6 +401,7 @@ function InstancesPanel({ workflows }: { workflows: WorkflowSummary[] }) {
           consequence={ACTION_CONSEQUENCES[operation]}
           confirmLabel={`${ACTION_LABELS[operation]} instances`}
           onConfirm={async (reason) => {
+            applied.current = { action: operation, before: rowsBefore(items, scope === 'selected' ? selected : undefined) };
             if (scope === 'matching') {
               const accepted = await opsApi.submitBulk(serverFilter!, operation, reason);
               setBulk({ kind: 'server', operation, id: accepted.id });
@@ -355,9 +411,9 @@ function InstancesPanel({ workflows }: { workflows: WorkflowSummary[] }) {
               // The dialog closes at once; progress continues below the bulk bar.
               void runOnSelection(ids, async (id) => void (await opsApi.instanceAction(id, operation, reason)), (progress) =>
                 setBulk({ kind: 'selection', operation, progress }),
-              ).then(() => {
+              ).then((done) => {
                 setSelected(new Set());
-                setRefresh((r) => r + 1);
+                settle(new Set(done.failed.map((f) => f.id)));
               });
             }
           }}

@@ -172,7 +172,7 @@ public sealed class OpsConsoleTests(StudioFixture studio, ITestOutputHelper outp
         await s.ScreenshotAsync("cancel-dialog");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel instance" }).ClickAsync();
         await _api.WaitForAsync(id, i => OpsApi.Status(i, "cancelled"), "cancelled");
-        await s.Page.GetByRole(AriaRole.Button, new() { Name = "Refresh" }).ClickAsync();
+        // No manual refresh: the page follows the instance until the engine has applied the cancel.
         await Expect(s.Page.GetByRole(AriaRole.Heading, new() { Level = 1 }).GetByText("cancelled")).ToBeVisibleAsync();
         await s.ScreenshotAsync("instance-cancelled");
     }

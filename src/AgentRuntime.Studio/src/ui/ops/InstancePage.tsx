@@ -11,6 +11,7 @@ import {
   executedPath,
   formatDurationMs,
   prettyJson,
+  rowsBefore,
   shortId,
   statusTone,
   type InstanceAction,
@@ -23,6 +24,7 @@ import { Badge, ErrorView, Loading } from '../common/Status';
 import { useResource } from '../common/useResource';
 import { FlowCanvas, type FlowHighlight } from '../flow/FlowCanvas';
 import { ReasonDialog } from './ReasonDialog';
+import { useSettling } from './useSettling';
 import './ops.css';
 
 type Loaded = { instance: InstanceDetail; definition: WorkflowDefinition | null; activities: ActivityDescriptor[] | null; definitionError?: unknown };
@@ -79,6 +81,7 @@ function InstanceView({ instance, definition, activities, definitionError, reloa
   const onSelect = useCallback((nodeId: string | undefined) => setSelectedId(nodeId), []);
   const [action, setAction] = useState<InstanceAction>();
   const [notice, setNotice] = useState('');
+  const settling = useSettling(async (signal) => [await opsApi.getInstance(instance.id, { signal })], reload);
 
   const journal = selectedId ? instance.journal.filter((j) => j.nodeId === selectedId) : instance.journal;
   const openIncidents = instance.incidents.filter((i) => i.status === 'open');
@@ -254,9 +257,8 @@ function InstanceView({ instance, definition, activities, definitionError, reloa
           onConfirm={async (reason) => {
             await opsApi.instanceAction(instance.id, action, reason);
             setNotice(`${ACTION_LABELS[action]} accepted; it applies at the instance's next step.`);
-            // Operations are applied by the instance's next slice: look again shortly.
-            reload();
-            window.setTimeout(reload, 1500);
+            // Operations are applied by the instance's next slice: the page reloads once the instance shows it.
+            settling.start(action, rowsBefore([instance]));
           }}
           onClose={() => setAction(undefined)}
         />

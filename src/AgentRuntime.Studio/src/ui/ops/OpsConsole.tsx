@@ -7,7 +7,6 @@ import {
   ACTION_CONSEQUENCES,
   ACTION_LABELS,
   INSTANCE_ACTIONS,
-  awaitingEffect,
   INSTANCE_STATUSES,
   bulkDone,
   bulkFilter,
@@ -28,6 +27,7 @@ import type { WorkflowSummary } from '../../model/types';
 import { Badge, ErrorView, Loading } from '../common/Status';
 import { useResource } from '../common/useResource';
 import { ReasonDialog } from './ReasonDialog';
+import { useSettling } from './useSettling';
 import './ops.css';
 
 /** The ops console: pause or resume whole workflows, and find, inspect and act on instances (one by one or in bulk). */
@@ -153,17 +153,6 @@ function WorkflowControls({ workflows, holds, onChanged }: { workflows: Workflow
   );
 }
 
-/** An operation the server has accepted for every instance, whose effect the list does not show yet. */
-interface Settling {
-  action: InstanceAction;
-  before: RowsBefore;
-  failed: ReadonlySet<string>;
-  deadline: number;
-}
-
-/** How long the console waits for the engine to apply an accepted operation before showing the list as it is. */
-const SETTLE_LIMIT_MS = 20_000;
-
 type BulkState =
   | { kind: 'server'; operation: InstanceAction; view?: BulkOperationView; error?: unknown; id: string }
   | { kind: 'selection'; operation: InstanceAction; progress: SelectionProgress };
@@ -180,10 +169,14 @@ function InstancesPanel({ workflows }: { workflows: WorkflowSummary[] }) {
   const [dialogOpen, setDialogOpen] = useState(false);
   const [bulk, setBulk] = useState<BulkState>();
   const applied = useRef<{ action: InstanceAction; before: RowsBefore }>(undefined);
-  const [settling, setSettling] = useState<Settling>();
+  const { settling, start: startSettling } = useSettling(
+    async (signal) => (await opsApi.listInstances(filter, { signal })).items,
+    () => setRefresh((r) => r + 1),
+  );
   const formId = useId();
+  // "Done" means the server accepted the operation for every instance; the list follows until the rows show it.
   const settle = (failed: ReadonlySet<string>) => {
-    if (applied.current) setSettling({ ...applied.current, failed, deadline: Date.now() + SETTLE_LIMIT_MS });
+    if (applied.current) startSettling(applied.current.action, applied.current.before, failed);
     else setRefresh((r) => r + 1);
   };
 
@@ -217,37 +210,8 @@ function InstancesPanel({ workflows }: { workflows: WorkflowSummary[] }) {
       controller.abort();
       window.clearTimeout(timer);
     };
-    // `settle` only reads a ref and state setters.
+    // `settle` reads a ref and state setters, and re-reads with the filter the operation was submitted under.
   }, [bulkId]);
-
-  // "Done" means the server accepted the operation for every instance; the engine applies a pause or cancel at the
-  // instance's next slice, a moment later. Re-reads the list quietly until the affected rows show the effect (or the
-  // limit passes), then shows the new list, so the operator does not see the instances they just cancelled as waiting.
-  useEffect(() => {
-    if (!settling) return;
-    const controller = new AbortController();
-    let timer: number | undefined;
-    const finish = () => {
-      setSettling(undefined);
-      setRefresh((r) => r + 1);
-    };
-    const check = async () => {
-      try {
-        const page = await opsApi.listInstances(filter, { signal: controller.signal });
-        if (awaitingEffect(settling.action, settling.before, page.items, settling.failed).length === 0) return finish();
-      } catch {
-        if (controller.signal.aborted) return;
-        // A failed re-read is tried again until the limit; the list's own error view shows a lasting failure.
-      }
-      if (Date.now() > settling.deadline) return finish();
-      timer = window.setTimeout(check, 700);
-    };
-    void check();
-    return () => {
-      controller.abort();
-      window.clearTimeout(timer);
-    };
-  }, [settling, filter]);
 
   const setFilterValue = (key: keyof InstanceFilter, value: string) => {
     setFilter((f) => ({ ...f, [key]: value || undefined }));

@@ -174,6 +174,10 @@ public sealed class OpsConsoleTests(StudioFixture studio, ITestOutputHelper outp
         await _api.WaitForAsync(id, i => OpsApi.Status(i, "cancelled"), "cancelled");
         // No manual refresh: the page follows the instance until the engine has applied the cancel.
         await Expect(s.Page.GetByRole(AriaRole.Heading, new() { Level = 1 }).GetByText("cancelled")).ToBeVisibleAsync();
+        // The reason reads as a cancel, not as an error, in the heading and in the journal's last row.
+        await Expect(s.Page.GetByText("Cancelled: Duplicate request, customer confirmed by phone")).ToBeVisibleAsync();
+        await Expect(journal.Locator("tbody tr").Last).ToContainTextAsync("cancelled");
+        await Expect(journal.Locator("tbody tr").Last).Not.ToContainTextAsync("error");
         await s.ScreenshotAsync("instance-cancelled");
     }
 

@@ -7,10 +7,12 @@ import {
   bulkPercent,
   executedPath,
   instanceQuery,
+  journalStatus,
   reasonProblem,
   rowsBefore,
   runOnSelection,
   shortId,
+  stopReasonLabel,
   type SelectionProgress,
 } from './ops';
 
@@ -143,5 +145,18 @@ describe('awaitingEffect', () => {
     expect(awaitingEffect('retry', before, [row('b', 'failed')])).toEqual(['b']);
     expect(awaitingEffect('retry', before, [row('b', 'running', 't1')])).toEqual([]);
     expect(awaitingEffect('compensate', before, [row('b', 'failed', 't2')])).toEqual([]);
+  });
+});
+
+describe('journalStatus', () => {
+  // Why: the engine journals a cancel with the operator's reason in `error`; showing it as a red "error" told the
+  // operator the instance had failed.
+  it('shows a cancel as cancelled with its reason, a failure as an error, others by status', () => {
+    expect(journalStatus({ status: 'cancelled', error: 'Duplicate request' })).toEqual({ label: 'cancelled', tone: 'muted', detail: 'Duplicate request' });
+    expect(journalStatus({ status: 'failed', error: 'HTTP 502' })).toEqual({ label: 'error', tone: 'bad', detail: 'HTTP 502' });
+    expect(journalStatus({ status: 'waiting' })).toEqual({ label: 'waiting', tone: 'info' });
+    expect(journalStatus({ status: 'completed', error: null })).toEqual({ label: 'completed', tone: 'ok' });
+    expect(stopReasonLabel('cancelled')).toBe('Cancelled');
+    expect(stopReasonLabel('failed')).toBe('Error');
   });
 });

@@ -298,6 +298,21 @@ export function executedPath(
   return { nodes, edges, current, failed };
 }
 
+/**
+ * How a journal entry's status reads. A cancel is journaled with its reason in `error` (the engine keeps one column for
+ * "why it stopped"), but an operator's reason is not a failure: it shows as "cancelled", not as a red "error".
+ */
+export function journalStatus(j: Pick<JournalEntry, 'status' | 'error'>): { label: string; tone: string; detail?: string } {
+  if (j.status === 'cancelled') return { label: 'cancelled', tone: 'muted', detail: j.error ?? undefined };
+  if (j.error) return { label: 'error', tone: 'bad', detail: j.error };
+  return { label: j.status, tone: j.status === 'waiting' ? 'info' : 'ok' };
+}
+
+/** What an instance's `error` is, by its status: the reason it was cancelled, or the error it failed with. */
+export function stopReasonLabel(status: string): string {
+  return status === 'cancelled' ? 'Cancelled' : 'Error';
+}
+
 /** Badge tone of an instance status. */
 export function statusTone(status: string): string {
   switch (status) {

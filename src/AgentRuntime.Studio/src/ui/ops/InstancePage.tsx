@@ -10,12 +10,15 @@ import {
   actionAvailability,
   executedPath,
   formatDurationMs,
+  journalStatus,
   prettyJson,
   rowsBefore,
   shortId,
   statusTone,
+  stopReasonLabel,
   type InstanceAction,
   type InstanceDetail,
+  type JournalEntry,
 } from '../../model/ops/ops';
 import { catalogFrom } from '../../model/ports';
 import { hrefFor } from '../../model/routes';
@@ -101,7 +104,11 @@ function InstanceView({ instance, definition, activities, definitionError, reloa
           </p>
           {instance.holdReason ? <p className="hold-reason">Held: {instance.holdReason}</p> : null}
           {instance.waitingOn ? <p className="subtitle">Waiting on: {instance.waitingOn}</p> : null}
-          {instance.error ? <p className="error-detail">Error: {instance.error}</p> : null}
+          {instance.error ? (
+            <p className={instance.status === 'cancelled' ? 'subtitle' : 'error-detail'}>
+              {stopReasonLabel(instance.status)}: {instance.error}
+            </p>
+          ) : null}
         </div>
         <button type="button" className="button button-quiet" onClick={reload}>
           Refresh
@@ -191,8 +198,7 @@ function InstanceView({ instance, definition, activities, definitionError, reloa
                     <th scope="row">{j.nodeId}</th>
                     <td>{j.activityType}</td>
                     <td>
-                      <Badge tone={j.error ? 'bad' : j.status === 'waiting' ? 'info' : 'ok'}>{j.error ? 'error' : j.status}</Badge>
-                      {j.error ? <span className="row-sub">{j.error}</span> : null}
+                      <JournalStatus entry={j} />
                     </td>
                     <td>{j.port || '—'}</td>
                     <td>{j.attempt}</td>
@@ -263,6 +269,16 @@ function InstanceView({ instance, definition, activities, definitionError, reloa
           onClose={() => setAction(undefined)}
         />
       ) : null}
+    </>
+  );
+}
+
+function JournalStatus({ entry }: { entry: JournalEntry }) {
+  const { label, tone, detail } = journalStatus(entry);
+  return (
+    <>
+      <Badge tone={tone}>{label}</Badge>
+      {detail ? <span className="row-sub">{detail}</span> : null}
     </>
   );
 }

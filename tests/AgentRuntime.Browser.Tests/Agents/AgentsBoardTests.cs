@@ -23,6 +23,8 @@ public sealed class AgentsBoardTests(StudioFixture studio, ITestOutputHelper out
         var row = s.Page.Locator("tr[data-agent-id='refund-proposer']");
         await Expect(row).ToBeVisibleAsync();
         await Expect(row.GetByRole(AriaRole.List, new() { Name = "Stage: shadow" })).ToBeVisibleAsync();
+        // Readiness at a glance: not ready, and the unmet checkpoints named (the sample's probe has never run: 4).
+        await Expect(row).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"customer-refund: [0-6] of 7 passed;[^·]*\b4\b[^·]* not evidenced"));
         await s.ScreenshotAsync("agents-board");
 
         await row.GetByRole(AriaRole.Link, new() { Name = "Refund proposer" }).ClickAsync();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkpointsFor, evidenceMetrics, lowerStages, nextStage, unmetReasons, type AgentEvidence, type WorkflowReadiness } from './agents';
+import { checkpointsFor, evidenceMetrics, lowerStages, nextStage, readinessSummary, unmetReasons, type AgentEvidence, type WorkflowReadiness } from './agents';
 
 describe('stages', () => {
   it('promotes one stage up and demotes to any stage below', () => {
@@ -69,5 +69,32 @@ describe('evidence metrics', () => {
     expect(shadow.note).toBe('needs ≥ 90% over ≥ 20 cases to go to draft');
     expect(m.find((x) => x.label === 'Drafts approved without edit')!.tone).toBeUndefined();
     expect(m.find((x) => x.label === 'Tokens / cost')!.value).toBe('1,200 in · 300 out · $0.0123');
+  });
+});
+
+describe('readiness summary', () => {
+  // Why: the board's column is how an owner sees, without opening each agent, which ones are close to promotion and
+  // which have a red checkpoint; the least ready workflow must decide, or a second workflow's failure would hide.
+  const check = (number: number, status: string) => ({ number, id: `c${number}`, title: `Checkpoint ${number}`, status, evidence: '' });
+  const seven = (statuses: Record<number, string> = {}) => [1, 2, 3, 4, 5, 6, 7].map((n) => check(n, statuses[n] ?? 'passed'));
+
+  it('says ready only when every checkpoint of every workflow passed', () => {
+    const ready = readinessSummary([{ workflowId: 'a', publishedVersion: 1, ready: true, checks: seven() }]);
+    expect(ready).toEqual({ label: 'ready', tone: 'ok', detail: 'a: 7 of 7 passed' });
+  });
+
+  it('names the checkpoints that are not evidenced or failed, and the least ready workflow sets the label', () => {
+    const s = readinessSummary([
+      { workflowId: 'customer-refund', publishedVersion: 1, ready: false, checks: seven({ 4: 'not-evidenced', 5: 'not-evidenced' }) },
+      { workflowId: 'other', publishedVersion: 2, ready: false, checks: seven({ 6: 'failed' }) },
+    ]);
+    expect(s.label).toBe('5 of 7 passed');
+    expect(s.tone).toBe('bad');
+    expect(s.detail).toBe('customer-refund: 5 of 7 passed; 4, 5 not evidenced · other: 6 of 7 passed; 6 failed');
+    expect(readinessSummary([{ workflowId: 'x', publishedVersion: 1, ready: false, checks: seven({ 4: 'not-evidenced' }) }]).tone).toBe('warn');
+  });
+
+  it('says so when no published workflow uses the agent', () => {
+    expect(readinessSummary([]).label).toBe('no workflow');
   });
 });

@@ -150,6 +150,40 @@ export function checkpointsFor(agentId: string, readiness: WorkflowReadiness[]):
   return out.sort((x, y) => x.workflowId.localeCompare(y.workflowId));
 }
 
+/** The board's one-line readiness of an agent, from the checkpoints of each published workflow that uses it. */
+export interface ReadinessSummary {
+  /** "ready", "5 of 7 passed" (the least ready workflow), or "no workflow". */
+  label: string;
+  tone: 'ok' | 'bad' | 'warn' | 'neutral';
+  /** Per workflow: what passed and which checkpoints do not, e.g. "customer-refund: 5 of 7 passed; 4, 5 not evidenced". */
+  detail: string;
+}
+
+/**
+ * Summarises an agent's readiness for the board. The least ready workflow decides: a failed checkpoint is red, one not
+ * evidenced yet is amber, every checkpoint passed in every workflow is "ready". An owner scanning the board sees which
+ * agents could be promoted without opening each one.
+ */
+export function readinessSummary(checkpoints: AgentCheckpoints[]): ReadinessSummary {
+  if (checkpoints.length === 0) return { label: 'no workflow', tone: 'neutral', detail: 'No published workflow uses this agent.' };
+  const per = checkpoints.map((c) => {
+    const passed = c.checks.filter((k) => k.status === 'passed').length;
+    const failed = c.checks.filter((k) => k.status === 'failed').map((k) => k.number);
+    const open = c.checks.filter((k) => k.status !== 'passed' && k.status !== 'failed').map((k) => k.number);
+    const parts = [`${c.workflowId}: ${passed} of ${c.checks.length} passed`];
+    if (failed.length) parts.push(`${failed.join(', ')} failed`);
+    if (open.length) parts.push(`${open.join(', ')} not evidenced`);
+    return { passed, total: c.checks.length, failed: failed.length, ready: c.ready && failed.length === 0 && open.length === 0, text: parts.join('; ') };
+  });
+  const worst = per.reduce((a, b) => (b.passed / Math.max(1, b.total) < a.passed / Math.max(1, a.total) ? b : a));
+  const tone = per.some((p) => p.failed > 0) ? 'bad' : per.every((p) => p.ready) ? 'ok' : 'warn';
+  return {
+    label: tone === 'ok' ? 'ready' : `${worst.passed} of ${worst.total} passed`,
+    tone,
+    detail: per.map((p) => p.text).join(' · '),
+  };
+}
+
 export function checkTone(status: string): 'ok' | 'bad' | 'warn' | 'neutral' {
   return status === 'passed' ? 'ok' : status === 'failed' ? 'bad' : status === 'not-evidenced' ? 'warn' : 'neutral';
 }

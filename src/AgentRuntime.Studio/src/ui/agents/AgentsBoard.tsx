@@ -8,6 +8,7 @@ import {
   evidenceMetrics,
   lowerStages,
   nextStage,
+  readinessSummary,
   STAGE_HELP,
   STAGES,
   stageTone,
@@ -15,6 +16,7 @@ import {
   type AgentCheckpoints,
   type AgentDecision,
   type AgentDetail,
+  type ReadinessSummary,
   type UnmetReason,
   type WorkflowReadiness,
 } from '../../model/agents';
@@ -24,9 +26,18 @@ import { Badge, ErrorView, Loading } from '../common/Status';
 import { useLoaded } from '../inbox/hooks';
 import '../inbox/work.css';
 
-/** Every agent with its stage and kill-switch state. */
+/** The readiness of every published workflow (each lists its agents' checkpoints); a workflow whose readiness fails to load is left out. */
+async function loadAllReadiness(signal: AbortSignal): Promise<WorkflowReadiness[]> {
+  const workflows = await workApi.listWorkflows({ signal });
+  const all = await Promise.all(workflows.filter((w) => !w.retired).map((w) => workApi.readiness(w.id, { signal }).catch(() => null)));
+  return all.filter((r): r is WorkflowReadiness => r !== null);
+}
+
+/** Every agent with its stage, kill-switch state and readiness at a glance. */
 export function AgentsBoard() {
   const [agents, refresh] = useLoaded('agents', (signal) => workApi.listAgents({ signal }));
+  // Loaded apart from the list: the board shows stages at once, and readiness (one request per workflow) when it comes.
+  const [readiness, refreshReadiness] = useLoaded('agents:readiness', (signal) => loadAllReadiness(signal).catch(() => null));
   return (
     <section className="page work-page" aria-labelledby="agents-heading">
       <div className="page-heading">
@@ -34,7 +45,14 @@ export function AgentsBoard() {
           <h1 id="agents-heading">Agents</h1>
           <p className="subtitle">Each agent's stage (shadow → draft → execute), kill switch and evidence.</p>
         </div>
-        <button type="button" className="button button-quiet" onClick={refresh}>
+        <button
+          type="button"
+          className="button button-quiet"
+          onClick={() => {
+            refresh();
+            refreshReadiness();
+          }}
+        >
           Refresh
         </button>
       </div>
@@ -51,6 +69,7 @@ export function AgentsBoard() {
                 <th scope="col">Agent</th>
                 <th scope="col">Stage</th>
                 <th scope="col">Kill switch</th>
+                <th scope="col">Readiness</th>
                 <th scope="col">Kind</th>
                 <th scope="col">Owner</th>
                 <th scope="col">Role</th>
@@ -74,6 +93,9 @@ export function AgentsBoard() {
                       <StageLadder stage={a.stage} compact />
                     </td>
                     <td>{a.paused ? <Badge tone="bad">paused</Badge> : <Badge tone="ok">running</Badge>}</td>
+                    <td>
+                      <ReadinessCell summary={readiness.data ? readinessSummary(checkpointsFor(a.id, readiness.data)) : null} />
+                    </td>
                     <td>{a.kind}</td>
                     <td>{a.owner?.name ?? '—'}</td>
                     <td>{a.role ?? '—'}</td>
@@ -85,6 +107,16 @@ export function AgentsBoard() {
         </div>
       )}
     </section>
+  );
+}
+
+function ReadinessCell({ summary }: { summary: ReadinessSummary | null }) {
+  if (!summary) return <span className="row-sub">—</span>;
+  return (
+    <>
+      <Badge tone={summary.tone}>{summary.label}</Badge>
+      <span className="row-sub">{summary.detail}</span>
+    </>
   );
 }
 
@@ -105,17 +137,9 @@ function StageLadder({ stage, compact = false }: { stage: string; compact?: bool
 type Loaded = { detail: AgentDetail; checkpoints: AgentCheckpoints[]; readinessError?: unknown; decisions: AgentDecision[] };
 
 async function loadAgent(id: string, signal: AbortSignal): Promise<Loaded> {
-  // The readiness of every workflow, to find those that use this agent (each lists its agents' checkpoints).
-  const readinessOf = async (): Promise<WorkflowReadiness[]> => {
-    const workflows = await workApi.listWorkflows({ signal });
-    const all = await Promise.all(
-      workflows.filter((w) => !w.retired).map((w) => workApi.readiness(w.id, { signal }).catch(() => null)),
-    );
-    return all.filter((r): r is WorkflowReadiness => r !== null);
-  };
   const [detail, readiness, decisions] = await Promise.all([
     workApi.getAgent(id, { signal }),
-    readinessOf().then(
+    loadAllReadiness(signal).then(
       (r) => ({ ok: r }),
       (e: unknown) => ({ error: e }),
     ),

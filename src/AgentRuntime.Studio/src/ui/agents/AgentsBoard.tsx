@@ -23,7 +23,7 @@ import {
 import { formatDateTime, formatPercent } from '../../model/format';
 import { hrefFor } from '../../model/routes';
 import { Badge, ErrorView, Loading } from '../common/Status';
-import { useLoaded } from '../inbox/hooks';
+import { useLoaded } from '../common/useLoaded';
 import '../inbox/work.css';
 
 /** The readiness of every published workflow (each lists its agents' checkpoints); a workflow whose readiness fails to load is left out. */

@@ -6,7 +6,8 @@ import { isReviewTask } from '../../model/reviews';
 import { hrefFor } from '../../model/routes';
 import { Badge, ErrorView, Loading } from '../common/Status';
 import { ScopeToggle, SlaCountdown } from './Common';
-import { useInterval, useLoaded } from './hooks';
+import { useLoaded } from '../common/useLoaded';
+import { useInterval } from './hooks';
 import './work.css';
 
 const REFRESH_MS = 10_000;

@@ -29,7 +29,8 @@ import { isReviewTask } from '../../model/reviews';
 import { hrefFor } from '../../model/routes';
 import { Badge, ErrorView, Loading } from '../common/Status';
 import { Confidence, JsonBlock, KeptWorkError, SlaCountdown } from './Common';
-import { useLoaded, useMe, useOfferedToMe } from './hooks';
+import { useLoaded } from '../common/useLoaded';
+import { useMe, useOfferedToMe } from './hooks';
 import './work.css';
 
 const storage = typeof localStorage === 'undefined' ? undefined : localStorage;

@@ -26,6 +26,7 @@ import { hrefFor } from '../../model/routes';
 import type { WorkflowSummary } from '../../model/types';
 import { Badge, ErrorView, Loading } from '../common/Status';
 import { useResource } from '../common/useResource';
+import { useLoaded } from '../common/useLoaded';
 import { ReasonDialog } from './ReasonDialog';
 import { useSettling } from './useSettling';
 import './ops.css';
@@ -159,8 +160,8 @@ type BulkState =
 
 function InstancesPanel({ workflows }: { workflows: WorkflowSummary[] }) {
   const [filter, setFilter] = useState<InstanceFilter>({});
-  const [refresh, setRefresh] = useState(0);
-  const [instances, reload] = useResource(`ops:instances:${filter.workflow ?? ''}:${filter.status ?? ''}:${refresh}`, (signal) =>
+  // A refresh keeps the table on screen until the new page arrives (no flash to "loading", ticks and scroll kept).
+  const [instances, reload] = useLoaded(`ops:instances:${filter.workflow ?? ''}:${filter.status ?? ''}`, (signal) =>
     opsApi.listInstances(filter, { signal }),
   );
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -171,16 +172,16 @@ function InstancesPanel({ workflows }: { workflows: WorkflowSummary[] }) {
   const applied = useRef<{ action: InstanceAction; before: RowsBefore }>(undefined);
   const { settling, start: startSettling } = useSettling(
     async (signal) => (await opsApi.listInstances(filter, { signal })).items,
-    () => setRefresh((r) => r + 1),
+    reload,
   );
   const formId = useId();
   // "Done" means the server accepted the operation for every instance; the list follows until the rows show it.
   const settle = (failed: ReadonlySet<string>) => {
     if (applied.current) startSettling(applied.current.action, applied.current.before, failed);
-    else setRefresh((r) => r + 1);
+    else reload();
   };
 
-  const items = instances.state === 'ready' ? instances.data.items : [];
+  const items = instances.data?.items ?? [];
   const serverFilter = bulkFilter(filter);
   const count = scope === 'selected' ? selected.size : undefined;
   const canApply = scope === 'selected' ? selected.size > 0 : serverFilter !== null;
@@ -298,10 +299,9 @@ function InstancesPanel({ workflows }: { workflows: WorkflowSummary[] }) {
         </p>
       ) : null}
 
-      {instances.state === 'loading' ? (
-        <Loading what="instances" />
-      ) : instances.state === 'error' ? (
-        <ErrorView error={instances.error} onRetry={reload} />
+      {instances.error ? <ErrorView error={instances.error} onRetry={reload} /> : null}
+      {instances.data === null ? (
+        instances.loading ? <Loading what="instances" /> : null
       ) : items.length === 0 ? (
         <p className="empty">No instances match.</p>
       ) : (
@@ -355,7 +355,7 @@ function InstancesPanel({ workflows }: { workflows: WorkflowSummary[] }) {
               ))}
             </tbody>
           </table>
-          {instances.state === 'ready' && instances.data.nextCursor ? <p className="hint">Showing the newest {items.length}; narrow the filter to see others.</p> : null}
+          {instances.data?.nextCursor ? <p className="hint">Showing the newest {items.length}; narrow the filter to see others.</p> : null}
         </div>
       )}
 

@@ -16,7 +16,8 @@ import {
 import { hrefFor } from '../../model/routes';
 import { Badge, ErrorView, Loading } from '../common/Status';
 import { Confidence, JsonBlock, KeptWorkError, ScopeToggle, SlaCountdown } from '../inbox/Common';
-import { useInterval, useLoaded, useMe, useOfferedToMe } from '../inbox/hooks';
+import { useLoaded } from '../common/useLoaded';
+import { useInterval, useMe, useOfferedToMe } from '../inbox/hooks';
 import '../inbox/work.css';
 
 const REFRESH_MS = 10_000;

@@ -46,7 +46,7 @@ public static class WorkflowsApi
         return Results.Ok(rows.Select(w => new WorkflowSummary(w.Id, w.Name, w.OwnerName, w.LatestVersion, w.PublishedVersion, w.Retired, w.UpdatedAt)));
     }
 
-    private static async Task<IResult> GetAsync(string id, AgentRuntimeDbContext db, CancellationToken ct)
+    private static async Task<IResult> GetAsync(string id, AgentRuntimeDbContext db, ActivityCatalog activities, DefinitionLimits limits, CancellationToken ct)
     {
         var w = await db.Set<WorkflowRecord>().AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct);
         if (w is null) return ProblemResults.NotFound("Workflow", id);
@@ -55,15 +55,29 @@ public static class WorkflowsApi
         var current = versions.FirstOrDefault(v => v.Version == w.PublishedVersion) ?? versions.FirstOrDefault();
         return Results.Ok(new WorkflowDetail(
             w.Id, w.Name, w.OwnerName, w.OwnerEmail, w.LatestVersion, w.PublishedVersion, w.Retired, w.CreatedAt, w.UpdatedAt,
-            current is null ? null : JsonNode.Parse(current.CanonicalJson),
+            current is null ? null : DefinitionOf(current, activities, limits),
             versions.Select(ToSummary).ToList()));
     }
 
-    private static async Task<IResult> GetVersionAsync(string id, int version, AgentRuntimeDbContext db, CancellationToken ct)
+    private static async Task<IResult> GetVersionAsync(string id, int version, AgentRuntimeDbContext db, ActivityCatalog activities, DefinitionLimits limits, CancellationToken ct)
     {
         var v = await db.Set<WorkflowVersionRecord>().AsNoTracking().FirstOrDefaultAsync(x => x.WorkflowId == id && x.Version == version, ct);
         if (v is null) return ProblemResults.NotFound("Workflow version", $"{id}@{version}");
-        return Results.Ok(new WorkflowVersionDetail(ToSummary(v), v.SourceText, v.SourceFormat, JsonNode.Parse(v.CanonicalJson)));
+        return Results.Ok(new WorkflowVersionDetail(ToSummary(v), v.SourceText, v.SourceFormat, DefinitionOf(v, activities, limits)));
+    }
+
+    /// <summary>
+    /// A stored version's definition as the API shows it: read again from its source text, so objects keep the order they
+    /// were written in (input fields, variables: the Studio's start form lists fields in the file's order). The stored
+    /// canonical JSON is jsonb, which reorders object keys (shortest first); it is the answer only when the source no
+    /// longer reads cleanly (an activity type removed since it was stored).
+    /// </summary>
+    private static JsonNode? DefinitionOf(WorkflowVersionRecord v, ActivityCatalog activities, DefinitionLimits limits)
+    {
+        var document = DefinitionDocument.Parse(v.SourceText, v.SourceName ?? $"{v.WorkflowId}@{v.Version}", activities, limits);
+        return document is { HasErrors: false, Definition: { } definition }
+            ? JsonNode.Parse(Definitions.Serialization.DefinitionSerializer.ToCanonicalJson(definition))
+            : JsonNode.Parse(v.CanonicalJson);
     }
 
     private static async Task<IResult> UploadAsync(

@@ -54,6 +54,21 @@ public sealed class WorkflowUploadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_read_definition_keeps_its_objects_in_the_order_the_file_wrote_them()
+    {
+        // Why: the stored canonical JSON is jsonb, which sorts object keys shortest first; read from it, customer-refund's
+        // input fields came back as amount, reason, orderId, customerEmail, and the Studio's start form listed them so.
+        await PostAsync(Sample, query: "?publish=true&fileName=customer-refund.yaml");
+        string[] inFileOrder = ["orderId", "customerEmail", "amount", "reason"];
+
+        var detail = (await _client.GetFromJsonAsync<JsonObject>("/api/v1/workflows/customer-refund"))!;
+        Assert.Equal(inFileOrder, detail["definition"]!["input"]!["fields"]!.AsObject().Select(p => p.Key));
+        var version = (await _client.GetFromJsonAsync<JsonObject>("/api/v1/workflows/customer-refund/versions/1"))!;
+        Assert.Equal(inFileOrder, version["definition"]!["input"]!["fields"]!.AsObject().Select(p => p.Key));
+        Assert.Equal("customer-refund", (string?)version["definition"]!["id"]);
+    }
+
+    [Fact]
     public async Task Concurrent_uploads_of_one_workflow_all_succeed_as_consecutive_versions()
     {
         // Why: the API fuzz test once saw a 500 when two uploads of an existing workflow raced on the workflow row.

@@ -21,6 +21,9 @@ export const opsApi = {
   getInstance: (id: string, o?: Options) => getJson<InstanceDetail>(`/api/v1/instances/${enc(id)}`, o),
   getWorkflowVersion: (id: string, version: number, o?: Options) =>
     getJson<{ definition?: unknown; canonical?: unknown; [k: string]: unknown }>(`/api/v1/workflows/${enc(id)}/versions/${version}`, o),
+  /** Starts an instance of the workflow's published version (201 {id, workflowId, version, status}). */
+  startInstance: (workflowId: string, input: unknown, o?: Options) =>
+    postJson<{ id: string; workflowId: string; version: number; status: string }>(`/api/v1/workflows/${enc(workflowId)}/instances`, input, o),
   instanceAction: (id: string, action: InstanceAction, reason: string, o?: Options) =>
     postJson<unknown>(`/api/v1/instances/${enc(id)}/${action}`, { reason }, o),
   submitBulk: (filter: { workflow?: string; status?: string }, operation: InstanceAction, reason: string, o?: Options) =>

@@ -18,7 +18,6 @@ import {
   priorityTone,
   saveDraft,
   serverFieldErrors,
-  type EditorField,
   type EditorSpec,
   type HumanTask,
   type Me,
@@ -27,6 +26,7 @@ import {
 } from '../../model/inbox';
 import { isReviewTask } from '../../model/reviews';
 import { hrefFor } from '../../model/routes';
+import { FieldInput } from '../common/FieldInput';
 import { Badge, ErrorView, Loading } from '../common/Status';
 import { Confidence, JsonBlock, KeptWorkError, SlaCountdown } from './Common';
 import { useLoaded } from '../common/useLoaded';
@@ -317,81 +317,6 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
     <div className="fact-row">
       <dt>{label}</dt>
       <dd>{children}</dd>
-    </div>
-  );
-}
-
-function FieldInput({
-  field,
-  value,
-  original,
-  error,
-  onChange,
-}: {
-  field: EditorField;
-  value: string;
-  original: unknown;
-  error?: string;
-  onChange: (v: string) => void;
-}) {
-  const id = `field-${field.name}`;
-  const errorId = `${id}-error`;
-  const hintId = `${id}-hint`;
-  const originalText = original === undefined || original === null ? null : typeof original === 'object' ? JSON.stringify(original) : String(original);
-  const changed = originalText !== null ? value.trim() !== originalText && !(field.type === 'object' || field.type === 'array') : value.trim() !== '';
-  const describedBy = [error ? errorId : null, hintId].filter(Boolean).join(' ');
-  const common = {
-    id,
-    name: field.name,
-    'aria-invalid': error ? true : undefined,
-    'aria-describedby': describedBy,
-    'aria-required': field.required || undefined,
-  } as const;
-  return (
-    <div className={`field${error ? ' has-error' : ''}${changed ? ' is-changed' : ''}`}>
-      <label htmlFor={id} className="field-label">
-        {field.label}
-        {field.required ? <span aria-hidden="true"> *</span> : null}
-        {field.required ? <span className="visually-hidden"> (required)</span> : null}
-      </label>
-      {field.enum && field.enum.length > 0 ? (
-        <select {...common} value={value} onChange={(e) => onChange(e.target.value)}>
-          <option value="">—</option>
-          {field.enum.map((o) => (
-            <option key={o} value={o}>
-              {o}
-            </option>
-          ))}
-        </select>
-      ) : field.type === 'boolean' ? (
-        <select {...common} value={value} onChange={(e) => onChange(e.target.value)}>
-          <option value="">—</option>
-          <option value="true">yes (true)</option>
-          <option value="false">no (false)</option>
-        </select>
-      ) : field.type === 'object' || field.type === 'array' ? (
-        <textarea {...common} rows={4} className="mono" value={value} onChange={(e) => onChange(e.target.value)} />
-      ) : (
-        <input
-          {...common}
-          type="text"
-          inputMode={field.type === 'number' ? 'decimal' : field.type === 'integer' ? 'numeric' : undefined}
-          value={value}
-          onChange={(e) => onChange(e.target.value)}
-        />
-      )}
-      <span id={hintId} className="field-hint">
-        {field.type !== 'any' ? field.type : 'value'}
-        {field.minimum !== undefined ? ` ≥ ${field.minimum}` : ''}
-        {field.maximum !== undefined ? ` ≤ ${field.maximum}` : ''}
-        {originalText !== null ? ` · agent's value: ${originalText}` : ''}
-        {changed ? ' · edited' : ''}
-      </span>
-      {error ? (
-        <span id={errorId} className="field-error">
-          {field.label} {error}
-        </span>
-      ) : null}
     </div>
   );
 }

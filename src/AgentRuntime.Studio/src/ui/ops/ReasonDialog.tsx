@@ -51,7 +51,7 @@ export function ReasonDialog({
   };
 
   return (
-    <dialog ref={dialog} className="reason-dialog" aria-labelledby={`${id}-title`} aria-describedby={`${id}-consequence`} onCancel={onClose}>
+    <dialog ref={dialog} className="modal-dialog reason-dialog" aria-labelledby={`${id}-title`} aria-describedby={`${id}-consequence`} onCancel={onClose}>
       <form onSubmit={submit}>
         <h2 id={`${id}-title`}>{title}</h2>
         <p id={`${id}-consequence`} className="reason-consequence">

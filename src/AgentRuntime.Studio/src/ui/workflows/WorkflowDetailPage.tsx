@@ -9,6 +9,7 @@ import { Badge, ErrorView, Loading } from '../common/Status';
 import { useResource } from '../common/useResource';
 import { FlowCanvas } from '../flow/FlowCanvas';
 import { GovernancePanel } from './GovernancePanel';
+import { StartInstanceDialog } from './StartInstanceDialog';
 import { NodeDetails } from './NodeDetails';
 import { VersionList } from './VersionList';
 
@@ -60,6 +61,9 @@ function WorkflowView({ workflow, activities, activitiesError }: Loaded) {
   const onSelect = useCallback((nodeId: string | undefined) => setSelectedId(nodeId), []);
   const selected = graph?.nodes.find((n) => n.id === selectedId);
   const title = workflow.name || definition?.name || workflow.id;
+  const startable = !!workflow.publishedVersion && !workflow.retired;
+  const [starting, setStarting] = useState(false);
+  const [started, setStarted] = useState<{ id: string; status: string }>();
 
   return (
     <>
@@ -75,10 +79,36 @@ function WorkflowView({ workflow, activities, activitiesError }: Loaded) {
           </p>
           {definition?.description ? <p className="description">{definition.description}</p> : null}
         </div>
-        <a className="button" href={hrefFor({ name: 'designer', id: workflow.id })}>
-          Edit in designer
-        </a>
+        <div className="heading-actions">
+          <button
+            type="button"
+            className="button button-quiet"
+            disabled={!startable}
+            title={startable ? undefined : workflow.retired ? 'A retired workflow starts no instances.' : 'No version is published yet.'}
+            onClick={() => setStarting(true)}
+          >
+            Start instance…
+          </button>
+          <a className="button" href={hrefFor({ name: 'designer', id: workflow.id })}>
+            Edit in designer
+          </a>
+        </div>
       </div>
+      {started ? (
+        <p className="notice" role="status">
+          Started instance <a href={hrefFor({ name: 'ops-instance', id: started.id })}>{started.id}</a> ({started.status}).
+        </p>
+      ) : null}
+      {starting && workflow.publishedVersion ? (
+        // The page's definition is the published version's (the API shows the latest only when none is published).
+        <StartInstanceDialog
+          workflowId={workflow.id}
+          version={workflow.publishedVersion}
+          definition={definition ?? null}
+          onStarted={setStarted}
+          onClose={() => setStarting(false)}
+        />
+      ) : null}
 
       <div className="detail-layout">
         <div className="detail-main">
@@ -119,3 +149,4 @@ function WorkflowView({ workflow, activities, activitiesError }: Loaded) {
     </>
   );
 }
+

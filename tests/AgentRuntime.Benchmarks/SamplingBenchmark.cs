@@ -61,6 +61,7 @@ internal static class SamplingBenchmark
             ? (int)await CountAsync(cs, "SELECT published_version FROM workflows WHERE id = 'sampling-bench'")
             : await EngineTestHost.PublishAsync(cs, Workflow, provider.GetRequiredService<ActivityRegistry>());
         var sampler = provider.GetRequiredService<AuditSampler>();
+        var samplerDb = provider.GetRequiredService<EngineDatabase>().DataSource;
         var total = (long)decisions + history;
         Console.WriteLine($"decisions={decisions:N0} history={history:N0} rate={rate} cores={Environment.ProcessorCount}");
 
@@ -108,17 +109,17 @@ internal static class SamplingBenchmark
         var now = DateTimeOffset.UtcNow;
         var all = await CountAsync(cs, $"SELECT count(*) FROM agent_decisions WHERE workflow_id = 'sampling-bench' AND created_at < {Sql(now)}");
         // The first run's window: every decision (there is no history before it).
-        await RunScenarioAsync(cs, sampler, version, rate, now, null, all, "first run, all decisions", args.Get("check") is not null);
+        await RunScenarioAsync(cs, samplerDb, sampler, version, rate, now, null, all, "first run, all decisions", args.Get("check") is not null);
 
         if (history > 0)
         {
             // The first run after the telemetry job folded the never-sampled workflow's tallies into days (as it does daily).
             await ExecAsync(cs, "TRUNCATE audit_samples, audit_runs");
-            var folded = await DecisionTallies.CompactUnsampledAsync(provider.GetRequiredService<EngineDatabase>().DataSource, "sampling-bench", now, CancellationToken.None);
+            var folded = await DecisionTallies.CompactUnsampledAsync(samplerDb, "sampling-bench", now, CancellationToken.None);
             await ExecAsync(cs, "VACUUM ANALYZE agent_decision_tallies");
             Console.WriteLine($"tallies folded into days: {folded:N0} rows folded");
-            await TimedAsync(cs, sampler, version, new SamplingSpec { Rate = rate }, now, null, $"[first run, folded tallies] sample rate {rate}", 2);
-            await TimedAsync(cs, sampler, version, new SamplingSpec { Rate = rate, StratifyBy = ["agent", "outcome"] }, now, null, $"[first run, folded tallies] sample rate {rate} stratified by agent and outcome", 2);
+            await TimedAsync(cs, samplerDb, sampler, version, new SamplingSpec { Rate = rate }, now, null, $"[first run, folded tallies] sample rate {rate}", 2);
+            await TimedAsync(cs, samplerDb, sampler, version, new SamplingSpec { Rate = rate, StratifyBy = ["agent", "outcome"] }, now, null, $"[first run, folded tallies] sample rate {rate} stratified by agent and outcome", 2);
 
             // A later run: the previous run ended where the history ends; its window holds `decisions` decisions after `history`.
             var boundary = DecisionTallies.Ceiling(new DateTimeOffset(DateTime.SpecifyKind(
@@ -135,7 +136,7 @@ internal static class SamplingBenchmark
             await PreviousRunAsync(cs, version, boundary);
             await sampler.PruneTalliesAsync("sampling-bench");
             await ExecAsync(cs, "VACUUM ANALYZE agent_decision_tallies");
-            await RunScenarioAsync(cs, sampler, version, rate, now, boundary, inWindow, $"window after {all - inWindow:N0} decisions of history", args.Get("check") is not null);
+            await RunScenarioAsync(cs, samplerDb, sampler, version, rate, now, boundary, inWindow, $"window after {all - inWindow:N0} decisions of history", args.Get("check") is not null);
         }
 
         var tallies = await CountAsync(cs, "SELECT count(*) FROM agent_decision_tallies WHERE workflow_id = 'sampling-bench'");
@@ -167,11 +168,11 @@ internal static class SamplingBenchmark
     /// window) and size split by agent and outcome, each timed; the first attempt of each also reports the
     /// <c>agent_decisions</c> index entries and table rows read (pg_stat_user_indexes / pg_stat_user_tables deltas).
     /// </summary>
-    private static async Task RunScenarioAsync(string cs, AuditSampler sampler, int version, double rate, DateTimeOffset now, DateTimeOffset? windowStart,
+    private static async Task RunScenarioAsync(string cs, NpgsqlDataSource samplerDb, AuditSampler sampler, int version, double rate, DateTimeOffset now, DateTimeOffset? windowStart,
         long inWindow, string label, bool check)
     {
         Console.WriteLine($"--- {label}: window [{(windowStart is { } s ? s.ToString("O") : "beginning")}, {now:O}) holds {inWindow:N0} decisions");
-        await TimedAsync(cs, sampler, version, new SamplingSpec { Rate = rate }, now, windowStart, $"[{label}] sample rate {rate}", 3);
+        await TimedAsync(cs, samplerDb, sampler, version, new SamplingSpec { Rate = rate }, now, windowStart, $"[{label}] sample rate {rate}", 3);
         if (check)
         {
             var c = Stopwatch.StartNew();
@@ -182,7 +183,7 @@ internal static class SamplingBenchmark
                 """);
             Console.WriteLine($"check: rate sample vs brute force (the window's keys below the rate): {bad} mismatches ({c.Elapsed.TotalSeconds:F1} s)");
         }
-        await TimedAsync(cs, sampler, version, new SamplingSpec { Rate = rate, StratifyBy = ["agent", "outcome"] }, now, windowStart, $"[{label}] sample rate {rate} stratified by agent and outcome", 3);
+        await TimedAsync(cs, samplerDb, sampler, version, new SamplingSpec { Rate = rate, StratifyBy = ["agent", "outcome"] }, now, windowStart, $"[{label}] sample rate {rate} stratified by agent and outcome", 3);
         if (check)
         {
             // The sample against the definition, by brute force (counts and row_number over the whole window).
@@ -199,23 +200,23 @@ internal static class SamplingBenchmark
             Console.WriteLine($"check: stratified sample vs brute force (⌈r·n⌉ lowest keys per stratum): {mismatches} mismatches ({c.Elapsed.TotalSeconds:F1} s)");
         }
         var size = (int)Math.Min(int.MaxValue, Math.Ceiling(inWindow * rate));
-        await TimedAsync(cs, sampler, version, new SamplingSpec { Size = size, StratifyBy = ["agent", "outcome"] }, now, windowStart, $"[{label}] sample size {size:N0} split by agent and outcome", 2);
+        await TimedAsync(cs, samplerDb, sampler, version, new SamplingSpec { Size = size, StratifyBy = ["agent", "outcome"] }, now, windowStart, $"[{label}] sample size {size:N0} split by agent and outcome", 2);
     }
 
-    private static async Task TimedAsync(string cs, AuditSampler sampler, int version, SamplingSpec spec, DateTimeOffset now, DateTimeOffset? windowStart, string label, int attempts)
+    private static async Task TimedAsync(string cs, NpgsqlDataSource samplerDb, AuditSampler sampler, int version, SamplingSpec spec, DateTimeOffset now, DateTimeOffset? windowStart, string label, int attempts)
     {
         for (var attempt = 1; attempt <= attempts; attempt++)
         {
             await ExecAsync(cs, "TRUNCATE audit_samples, audit_runs");
             if (windowStart is { } s) await PreviousRunAsync(cs, version, s);
-            var before = attempt == 1 ? await StableReadsAsync(cs, null) : default;
+            var before = attempt == 1 ? await StableReadsAsync(cs, samplerDb, null) : default;
             var sw = Stopwatch.StartNew();
             var (_, _, sampled) = await sampler.SampleAsync("sampling-bench", version, spec, now);
             var ms = sw.Elapsed.TotalMilliseconds;
             var reads = "";
             if (attempt == 1)
             {
-                var after = await StableReadsAsync(cs, before);
+                var after = await StableReadsAsync(cs, samplerDb, before);
                 reads = $"; agent_decisions index entries read {after.Index - before.Index:N0}, table rows read {after.Table - before.Table:N0}";
             }
             Console.WriteLine($"{label} (attempt {attempt}): {sampled:N0} sampled and recorded in {ms:F0} ms{reads}");
@@ -242,11 +243,14 @@ internal static class SamplingBenchmark
     }
 
     /// <summary>
-    /// The counters once every backend has reported its reads: a backend flushes its statistics about a second after it goes
-    /// idle, so the counters are read until they hold still for over a second (and, with <paramref name="changedFrom"/>, differ from it).
+    /// The counters once every backend has reported its reads: a backend flushes its statistics when it exits, or up to ten
+    /// seconds after it goes idle; so the idle connections are closed, then the counters are read until they hold still for over a second (and, with <paramref name="changedFrom"/>, differ from it).
     /// </summary>
-    private static async Task<(long Index, long Table)> StableReadsAsync(string cs, (long Index, long Table)? changedFrom)
+    private static async Task<(long Index, long Table)> StableReadsAsync(string cs, NpgsqlDataSource samplerDb, (long Index, long Table)? changedFrom)
     {
+        // Idle backends report at once when they exit: the benchmark's own (its checks read the whole table) and the sampler's.
+        NpgsqlConnection.ClearAllPools();
+        samplerDb.Clear();
         var last = await ReadsAsync(cs);
         for (var i = 0; i < 30; i++)
         {

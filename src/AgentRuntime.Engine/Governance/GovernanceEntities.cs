@@ -211,10 +211,11 @@ internal sealed class AgentDecisionRecordConfiguration : IEntityTypeConfiguratio
         b.Property(x => x.SampleKey).HasColumnName("sample_key").HasDefaultValueSql("random()");
         b.Property(x => x.CreatedAt).HasColumnName("created_at");
         b.Property(x => x.DecidedAt).HasColumnName("decided_at");
-        // Audit sampling: rate r reads the key range [0, r) of one workflow; the included columns answer the window, the strata and
-        // the sample itself from the index alone (an index-only scan: no heap fetch per sampled decision).
-        b.HasIndex(x => new { x.WorkflowId, x.SampleKey }).HasDatabaseName("ix_agent_decisions_workflow_sample_key")
-            .IncludeProperties(x => new { x.CreatedAt, x.AgentId, x.Outcome, x.AuditResult, x.Id });
+        // Audit sampling reads ix_agent_decisions_workflow_hour_sample_key, an expression index EF cannot model, created by
+        // migration AuditSamplingWindowIndex: (workflow_id, date_bin('1 hour', created_at, epoch), sample_key) INCLUDE (created_at,
+        // agent_id, outcome, audit_result, id). Rate r reads the key range [0, r) of each hour of the window (never the history
+        // before it); the included columns answer the window, the strata and the sample from the index alone (an index-only scan).
+        // See AuditSampler.HourSql: the query's expression must be the index's.
         // Audit sampling's small strata and window edges: one stratum's decisions in a window, a range scan however rare the
         // outcome (with agent_id = ANY / outcome = ANY when a dimension is not stratified).
         b.HasIndex(x => new { x.WorkflowId, x.AgentId, x.Outcome, x.CreatedAt }).HasDatabaseName("ix_agent_decisions_workflow_agent_outcome_time");

@@ -20,7 +20,7 @@ namespace AgentRuntime.Engine.Tests.Scheduling;
 /// </summary>
 public sealed class StratifiedSamplingTests
 {
-    private sealed record Row(Guid Id, string Agent, string Outcome, double Key, DateTimeOffset CreatedAt);
+    internal sealed record Row(Guid Id, string Agent, string Outcome, double Key, DateTimeOffset CreatedAt);
 
     /// <summary>Many strata, from thousands of decisions to one, interleaved in time over ~50 minutes from <paramref name="t0"/>.</summary>
     private static async Task SeedManyStrataAsync(string cs, DateTimeOffset t0)
@@ -36,7 +36,7 @@ public sealed class StratifiedSamplingTests
         await AuditSamplingTests.SeedAsync(cs, "agent-e", "low-confidence", 2, t0.AddSeconds(1500.1));
     }
 
-    private static async Task<List<Row>> DecisionsAsync(string cs)
+    internal static async Task<List<Row>> DecisionsAsync(string cs)
     {
         await using var conn = new NpgsqlConnection(cs);
         await conn.OpenAsync();
@@ -47,13 +47,13 @@ public sealed class StratifiedSamplingTests
         return rows;
     }
 
-    private static void AssertSameDecisions(HashSet<Guid> expected, HashSet<Guid> actual)
+    internal static void AssertSameDecisions(HashSet<Guid> expected, HashSet<Guid> actual)
     {
         Assert.Empty(expected.Except(actual)); // a decision the protocol's sample holds was not sampled
         Assert.Empty(actual.Except(expected)); // a decision was sampled that the protocol's sample does not hold
     }
 
-    private static async Task<HashSet<Guid>> SampledAsync(string cs, Guid runId)
+    internal static async Task<HashSet<Guid>> SampledAsync(string cs, Guid runId)
     {
         await using var conn = new NpgsqlConnection(cs);
         await conn.OpenAsync();
@@ -70,7 +70,7 @@ public sealed class StratifiedSamplingTests
     /// sampler orders them for the size split's ties), quotas from <see cref="SamplingMath"/>, then each stratum's lowest
     /// (sample_key, id) — ids compared as PostgreSQL compares uuids (their text, byte by byte).
     /// </summary>
-    private static HashSet<Guid> Reference(IEnumerable<Row> rows, SamplingSpec spec, DateTimeOffset start, DateTimeOffset end)
+    internal static HashSet<Guid> Reference(IEnumerable<Row> rows, SamplingSpec spec, DateTimeOffset start, DateTimeOffset end)
     {
         var byAgent = SamplingMath.ByAgent(spec);
         var byOutcome = SamplingMath.ByOutcome(spec);

@@ -400,11 +400,6 @@ namespace AgentRuntime.Engine.Persistence.Migrations
                     b.HasIndex("AgentId", "CreatedAt")
                         .HasDatabaseName("ix_agent_decisions_agent_time");
 
-                    b.HasIndex("WorkflowId", "SampleKey")
-                        .HasDatabaseName("ix_agent_decisions_workflow_sample_key");
-
-                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("WorkflowId", "SampleKey"), new[] { "CreatedAt", "AgentId", "Outcome", "AuditResult", "Id" });
-
                     b.HasIndex("WorkflowId", "AgentId", "Outcome", "CreatedAt")
                         .HasDatabaseName("ix_agent_decisions_workflow_agent_outcome_time");
 

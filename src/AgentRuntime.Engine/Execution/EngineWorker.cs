@@ -16,8 +16,8 @@ namespace AgentRuntime.Engine.Execution;
 /// tool for cron-style jobs (audit sampling, readiness probes).
 /// </para>
 /// <para>
-/// Graceful stop (SIGTERM, Kubernetes rolling update, scale-in): <see cref="StopAsync"/> stops every loop from claiming
-/// at once; a loop hands back the rows of its batch it has not started and lets the slice in progress finish, for up
+/// Graceful stop (SIGTERM, Kubernetes rolling update, scale-in): <see cref="StopAsync"/>, run from
+/// <see cref="StoppingAsync"/> as the host begins to shut down, stops every loop from claiming at once; a loop hands back the rows of its batch it has not started and lets the slice in progress finish, for up
 /// to <see cref="EngineOptions.ShutdownTimeout"/> (bounded by the host's own shutdown deadline); then the slices still
 /// running are cancelled and released. Heartbeats go on until the loops are done, so a long drain never lets a lease
 /// lapse. Released rows get <c>ready_at</c> = now and no owner: the other hosts claim them on their next poll, instead
@@ -26,7 +26,7 @@ namespace AgentRuntime.Engine.Execution;
 /// </para>
 /// </summary>
 internal sealed class EngineWorker(EngineRunner runner, InstanceStore store, LeaseTracker leases, WorkSignal signal, EngineOptions options, ILogger<EngineWorker> logger)
-    : IHostedService, IDisposable
+    : IHostedLifecycleService, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abort = new();
@@ -47,6 +47,20 @@ internal sealed class EngineWorker(EngineRunner runner, InstanceStore store, Lea
         }
         return Task.CompletedTask;
     }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// The graceful stop begins here, the host's first step of shutting down, before any hosted service's
+    /// <c>StopAsync</c>. Hosted services stop in reverse order of registration, so the engine (registered early) would
+    /// otherwise stop last: while Quartz waited for its running jobs, the loops went on claiming and running new work,
+    /// and what a rolling update should hand back at once was run here instead, delaying the stop.
+    /// </summary>
+    public Task StoppingAsync(CancellationToken cancellationToken) => StopAsync(cancellationToken);
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <param name="cancellationToken">The host's shutdown deadline; the drain ends at it or at <see cref="EngineOptions.ShutdownTimeout"/>, whichever comes first.</param>
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -85,8 +85,10 @@ public sealed partial class ScaleOutTests(ITestOutputHelper output)
         // would prove nothing; that happened once on a CI box where the starts barely outpaced the hosts.)
         await WaitCompletedAsync(setup, Instances / 5, a, load);
         var holding = Stopwatch.StartNew();
-        while (await setup.CountAsync("SELECT count(*) FROM workflow_instances WHERE lease_owner = 'host-b'") < 6 && holding.Elapsed < TimeSpan.FromSeconds(20))
+        long heldBeforeTerm;
+        while ((heldBeforeTerm = await setup.CountAsync("SELECT count(*) FROM workflow_instances WHERE lease_owner = 'host-b'")) < 6 && holding.Elapsed < TimeSpan.FromSeconds(20))
             await Task.Delay(2);
+        var waitedForClaims = holding.Elapsed;
         var termSentAt = DateTimeOffset.UtcNow;
         var exitCode = await b.TerminateAsync(TimeSpan.FromSeconds(40));
         var termExitedAt = DateTimeOffset.UtcNow;
@@ -138,7 +140,8 @@ public sealed partial class ScaleOutTests(ITestOutputHelper output)
                          $"released {released.Length} leases; re-claimed by another host after {Describe(releasedTakeover)} (lease {Lease.TotalSeconds:F0}s)");
         output.WriteLine($"SIGKILL host-c: held {heldByC.Count} leases at death; taken over after {Describe(killedTakeover)}; all after their lease expired: {expiredFirst}");
 
-        Assert.True(released.Length > 0, "host-b held nothing when it was stopped: the test did not exercise the release:\n" + Tail(b.Output));
+        Assert.True(released.Length > 0, $"host-b held nothing when it was stopped (it held {heldBeforeTerm} rows {waitedForClaims.TotalSeconds:F1} s into the wait, " +
+                                         "just before SIGTERM): the test did not exercise the release:\n" + Tail(b.Output));
         Assert.Equal(released.Length, releasedTakeover.Count);
         Assert.True(releasedTakeover.Max() < Lease, $"released instances waited {releasedTakeover.Max()} — as long as a lease expiry");
         Assert.True(expiredFirst, "an instance held by the killed host ran elsewhere before its lease expired");

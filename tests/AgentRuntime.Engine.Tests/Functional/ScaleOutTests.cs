@@ -71,7 +71,14 @@ public sealed partial class ScaleOutTests(ITestOutputHelper output)
         await setup.PublishAsync(Workflow);
 
         // The three replicas, started together as a Deployment would start them.
-        var hosts = await HostProcess.StartManyAsync(new[] { "host-a", "host-b", "host-c" }.Select(id => Settings(setup.ConnectionString, id)));
+        // host-b, the one to get SIGTERM, claims big batches with one loop. Why: the stop must find claimed rows it has not
+        // started, to hand them back. With 16-row batches (~40 ms of work on 4 loops) it sometimes had none: the stop begins
+        // 50–500 ms after the signal (the runtime's signal handling, then the host's shutdown), and by then the batch was
+        // done. A 400-row batch on one loop is seconds of work, so a SIGTERM sent while it holds many lands inside it.
+        var settings = new[] { "host-a", "host-b", "host-c" }.Select(id => Settings(setup.ConnectionString, id)).ToArray();
+        settings[1]["Engine__Concurrency"] = "1";
+        settings[1]["Engine__ClaimBatchSize"] = "400";
+        var hosts = await HostProcess.StartManyAsync(settings);
         await using var a = hosts[0];
         await using var b = hosts[1];
         await using var c = hosts[2];
@@ -80,13 +87,13 @@ public sealed partial class ScaleOutTests(ITestOutputHelper output)
         var load = Stopwatch.StartNew();
         var seeding = SeedAsync(setup);
 
-        // SIGTERM host-b once a fifth of the work is done, at a moment it holds more claims than its 4 loops can be running:
-        // the rest are what a graceful stop must hand back. (Idle between two claims, it would release nothing and the test
-        // would prove nothing; that happened once on a CI box where the starts barely outpaced the hosts.)
+        // SIGTERM host-b once a fifth of the work is done, at a moment it holds a batch with many rows still to run: those
+        // are what a graceful stop must hand back. (Idle between two claims, it would release nothing and the test would
+        // prove nothing.)
         await WaitCompletedAsync(setup, Instances / 5, a, load);
         var holding = Stopwatch.StartNew();
         long heldBeforeTerm;
-        while ((heldBeforeTerm = await setup.CountAsync("SELECT count(*) FROM workflow_instances WHERE lease_owner = 'host-b'")) < 6 && holding.Elapsed < TimeSpan.FromSeconds(20))
+        while ((heldBeforeTerm = await setup.CountAsync("SELECT count(*) FROM workflow_instances WHERE lease_owner = 'host-b'")) < 60 && holding.Elapsed < TimeSpan.FromSeconds(30))
             await Task.Delay(2);
         var waitedForClaims = holding.Elapsed;
         var termSentAt = DateTimeOffset.UtcNow;
@@ -136,7 +143,8 @@ public sealed partial class ScaleOutTests(ITestOutputHelper output)
         output.WriteLine($"hosts ready in {hostsReady.TotalSeconds:F1}s; {Instances} instances ({Nodes.Length} nodes, 2 slices each) finished in {loadTime.TotalSeconds:F1}s of load ({Instances / loadTime.TotalSeconds:F0}/s; starts submitted over {seeded.TotalSeconds:F1}s); test total {total.Elapsed.TotalSeconds:F1}s");
         foreach (var (host, instances, entries) in perHost)
             output.WriteLine($"  {host}: journal entries for {instances} instances, {entries} completed nodes");
-        output.WriteLine($"SIGTERM host-b: exited {exitCode} after {(termExitedAt - termSentAt).TotalMilliseconds:F0} ms; rows owned by host-b right after exit: {ownedByB}; " +
+        output.WriteLine($"SIGTERM host-b (holding {heldBeforeTerm} rows): its stop began {(stopBeganAt - termSentAt).TotalMilliseconds:F0} ms after the signal; " +
+                         $"exited {exitCode} after {(termExitedAt - termSentAt).TotalMilliseconds:F0} ms; rows owned by host-b right after exit: {ownedByB}; " +
                          $"released {released.Length} leases; re-claimed by another host after {Describe(releasedTakeover)} (lease {Lease.TotalSeconds:F0}s)");
         output.WriteLine($"SIGKILL host-c: held {heldByC.Count} leases at death; taken over after {Describe(killedTakeover)}; all after their lease expired: {expiredFirst}");
 

@@ -226,6 +226,16 @@ public sealed class OtlpExportTests
             // Batches arrive while the host runs (not only at shutdown).
             Assert.True(await receiver.WaitUntilAsync(() => SlicesOf(receiver, instanceId).Count() >= 3, TimeSpan.FromSeconds(60)),
                 "the slices' spans were not exported while the host ran");
+            // So do metric points (every 500 ms). Wait for the last ones recorded, so the assertions below never hang on the
+            // final flush at shutdown, which a loaded CI box once cut short: the faulted point was missing from it.
+            bool Exported(string name, string attribute, string value) => receiver.Metrics.Any(m => m.Name == name
+                && m.Points().Any(p => (string?)p.Attributes.GetValueOrDefault(attribute) == value));
+            Assert.True(await receiver.WaitUntilAsync(() =>
+                    Exported("agentruntime.instance.faulted", TelemetryAttributes.WorkflowId, _faultingId)
+                    && Exported("agentruntime.instance.completed", TelemetryAttributes.WorkflowId, _governedId)
+                    && Exported("agentruntime.agent.draft.reviews", TelemetryAttributes.AgentId, _draftId)
+                    && Exported("agentruntime.agent.shadow.comparisons", TelemetryAttributes.AgentId, _shadowId), TimeSpan.FromSeconds(60)),
+                "the faulted, governed, draft-review and shadow points were not exported while the host ran");
         }
         // Disposal stopped the host: providers flushed. Everything is in now.
 

@@ -229,19 +229,6 @@ internal static class SamplingBenchmark
         VALUES (gen_random_uuid(), 'sampling-bench', {version}, timestamptz '1970-01-01 00:00:00+00', {Sql(end)}, 0, '{"{}"}', {Sql(end)})
         """);
 
-    private static async Task<(long Index, long Table)> ReadsAsync(string cs)
-    {
-        await using var conn = new NpgsqlConnection(cs);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand("""
-            SELECT (SELECT coalesce(sum(idx_tup_read), 0)::bigint FROM pg_stat_user_indexes WHERE relname = 'agent_decisions'),
-                   (SELECT coalesce(seq_tup_read, 0)::bigint FROM pg_stat_user_tables WHERE relname = 'agent_decisions')
-            """, conn);
-        await using var r = await cmd.ExecuteReaderAsync();
-        await r.ReadAsync();
-        return (r.GetInt64(0), r.GetInt64(1));
-    }
-
     /// <summary>
     /// The counters once every backend has reported its reads: a backend flushes its statistics when it exits, or up to ten
     /// seconds after it goes idle; so the idle connections are closed, then the counters are read until they hold still for over a second (and, with <paramref name="changedFrom"/>, differ from it).
@@ -251,11 +238,11 @@ internal static class SamplingBenchmark
         // Idle backends report at once when they exit: the benchmark's own (its checks read the whole table) and the sampler's.
         NpgsqlConnection.ClearAllPools();
         samplerDb.Clear();
-        var last = await ReadsAsync(cs);
+        var last = await TableReads.ReadAsync(cs, "agent_decisions");
         for (var i = 0; i < 30; i++)
         {
             await Task.Delay(1200);
-            var next = await ReadsAsync(cs);
+            var next = await TableReads.ReadAsync(cs, "agent_decisions");
             if (next == last && next != changedFrom) break;
             last = next;
         }

@@ -100,28 +100,15 @@ public sealed class WindowAfterHistorySamplingTests(ITestOutputHelper output)
     {
         host.Services.GetRequiredService<EngineDatabase>().DataSource.Clear();
         var deadline = DateTime.UtcNow.AddSeconds(90);
-        var last = await ReadsAsync(host.ConnectionString);
+        var last = await TableReads.ReadAsync(host.ConnectionString, "agent_decisions");
         var still = 0;
         while (DateTime.UtcNow < deadline)
         {
             await Task.Delay(250);
-            var next = await ReadsAsync(host.ConnectionString);
+            var next = await TableReads.ReadAsync(host.ConnectionString, "agent_decisions");
             if (next != last || (previous is { } p && next == p)) (last, still) = (next, 0);
             else if (++still >= 4) return next;
         }
         throw new TimeoutException($"agent_decisions read counters did not settle (last {last}, before {previous})");
-    }
-
-    private static async Task<(long Index, long Table)> ReadsAsync(string cs)
-    {
-        await using var conn = new NpgsqlConnection(cs);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand("""
-            SELECT (SELECT coalesce(sum(idx_tup_read), 0)::bigint FROM pg_stat_user_indexes WHERE relname = 'agent_decisions'),
-                   (SELECT coalesce(seq_tup_read, 0)::bigint FROM pg_stat_user_tables WHERE relname = 'agent_decisions')
-            """, conn);
-        await using var r = await cmd.ExecuteReaderAsync();
-        await r.ReadAsync();
-        return (r.GetInt64(0), r.GetInt64(1));
     }
 }

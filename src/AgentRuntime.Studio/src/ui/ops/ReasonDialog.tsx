@@ -1,4 +1,5 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useState } from 'react';
+import { useModalDialog } from '../common/useModalDialog';
 import { reasonProblem } from '../../model/ops/ops';
 import { ErrorView } from '../common/Status';
 
@@ -23,17 +24,11 @@ export function ReasonDialog({
   onClose: () => void;
   children?: React.ReactNode;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const id = useId();
-
-  useEffect(() => {
-    const d = dialog.current;
-    if (d && !d.open) d.showModal();
-    return () => d?.close();
-  }, []);
 
   const problem = reasonProblem(reason);
   const submit = async (e: React.FormEvent) => {

@@ -1,4 +1,5 @@
-import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
+import { useModalDialog } from '../common/useModalDialog';
 import { ApiError } from '../../api/client';
 import { opsApi } from '../../api/ops';
 import { serverFieldErrors } from '../../model/inbox';
@@ -26,7 +27,7 @@ export function StartInstanceDialog({
   onStarted: (started: { id: string; status: string }) => void;
   onClose: () => void;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const id = useId();
   const declared = useMemo(() => startFields(definition), [definition]);
   const fields = declared.length > 0 ? declared : [RAW_INPUT_FIELD];
@@ -34,12 +35,6 @@ export function StartInstanceDialog({
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    const d = dialog.current;
-    if (d && !d.open) d.showModal();
-    return () => d?.close();
-  }, []);
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();

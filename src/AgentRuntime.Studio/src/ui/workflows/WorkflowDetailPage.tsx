@@ -149,4 +149,3 @@ function WorkflowView({ workflow, activities, activitiesError }: Loaded) {
     </>
   );
 }
-

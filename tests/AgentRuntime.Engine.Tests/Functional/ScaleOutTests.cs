@@ -85,12 +85,16 @@ public sealed partial class ScaleOutTests(ITestOutputHelper output)
         var hostsReady = total.Elapsed;
 
         var load = Stopwatch.StartNew();
-        var seeding = SeedAsync(setup);
+        // Two thirds of the starts now; the last third as a burst once a fifth of the work is done (below).
+        var seeding = SeedAsync(setup, 0, Instances * 2 / 3);
 
-        // SIGTERM host-b once a fifth of the work is done, at a moment it holds a batch with many rows still to run: those
+        // SIGTERM host-b once a fifth of the work is done and the burst has come, at a moment it holds a batch with many rows still to run: those
         // are what a graceful stop must hand back. (Idle between two claims, it would release nothing and the test would
         // prove nothing.)
         await WaitCompletedAsync(setup, Instances / 5, a, load);
+        // The burst outpaces the hosts, so there is a backlog for host-b's next claim to take a big batch from (when the
+        // hosts kept up with the starts, host-b never held more than a few rows and once released none).
+        var burst = SeedAsync(setup, Instances * 2 / 3, Instances - Instances * 2 / 3);
         var holding = Stopwatch.StartNew();
         long heldBeforeTerm;
         while ((heldBeforeTerm = await setup.CountAsync("SELECT count(*) FROM workflow_instances WHERE lease_owner = 'host-b'")) < 60 && holding.Elapsed < TimeSpan.FromSeconds(30))
@@ -119,7 +123,7 @@ public sealed partial class ScaleOutTests(ITestOutputHelper output)
         await Task.Delay(300);
         var heldByC = await LeasesAsync(setup.ConnectionString, "host-c");
 
-        var seeded = await seeding;
+        var seeded = await seeding + await burst;
         await WaitCompletedAsync(setup, Instances, a, load, TimeSpan.FromSeconds(180));
         var loadTime = load.Elapsed;
 
@@ -140,7 +144,7 @@ public sealed partial class ScaleOutTests(ITestOutputHelper output)
         var expiredFirst = await TakenOverOnlyAfterExpiryAsync(setup.ConnectionString, heldByC, killedAt);
 
         var perHost = await PerHostAsync(setup.ConnectionString);
-        output.WriteLine($"hosts ready in {hostsReady.TotalSeconds:F1}s; {Instances} instances ({Nodes.Length} nodes, 2 slices each) finished in {loadTime.TotalSeconds:F1}s of load ({Instances / loadTime.TotalSeconds:F0}/s; starts submitted over {seeded.TotalSeconds:F1}s); test total {total.Elapsed.TotalSeconds:F1}s");
+        output.WriteLine($"hosts ready in {hostsReady.TotalSeconds:F1}s; {Instances} instances ({Nodes.Length} nodes, 2 slices each) finished in {loadTime.TotalSeconds:F1}s of load ({Instances / loadTime.TotalSeconds:F0}/s; the two seeding parts took {seeded.TotalSeconds:F1}s together); test total {total.Elapsed.TotalSeconds:F1}s");
         foreach (var (host, instances, entries) in perHost)
             output.WriteLine($"  {host}: journal entries for {instances} instances, {entries} completed nodes");
         output.WriteLine($"SIGTERM host-b (holding {heldBeforeTerm} rows): its stop began {(stopBeganAt - termSentAt).TotalMilliseconds:F0} ms after the signal; " +
@@ -170,10 +174,10 @@ public sealed partial class ScaleOutTests(ITestOutputHelper output)
         ["Logging__LogLevel__AgentRuntime.Engine.Execution.EngineWorker"] = "Information",
     };
 
-    private static async Task<TimeSpan> SeedAsync(EngineTestHost setup)
+    private static async Task<TimeSpan> SeedAsync(EngineTestHost setup, int first, int count)
     {
         var sw = Stopwatch.StartNew();
-        var starts = Enumerable.Range(0, Instances).Select(n => (Func<Task>)(() => setup.Engine.StartAsync("scaleout", new JsonObject { ["amount"] = 10, ["n"] = n })));
+        var starts = Enumerable.Range(first, count).Select(n => (Func<Task>)(() => setup.Engine.StartAsync("scaleout", new JsonObject { ["amount"] = 10, ["n"] = n })));
         foreach (var chunk in starts.Chunk(50)) await Task.WhenAll(chunk.Select(s => s()));
         return sw.Elapsed;
     }
